@@ -1,0 +1,135 @@
+// The one database handle of a process: a Prisma client on a driver adapter (embedded PGlite by
+// default, PostgreSQL when DATABASE_URL is set) plus the raw access Prisma cannot give:
+// multi-statement SQL for migrations and session-bound advisory locks.
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+import { PrismaPGlite } from 'pglite-prisma-adapter'
+import { PrismaClient } from '../generated/prisma/client.ts'
+
+/** Raw SQL on one connection (session): what migrations and advisory locks need. */
+export interface SqlSession {
+  /** Runs one or more statements with the simple protocol (no parameters). */
+  exec(sql: string): Promise<void>
+  query<T extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>
+}
+
+export interface Db extends SqlSession {
+  readonly kind: 'pglite' | 'postgres'
+  readonly prisma: PrismaClient
+  /** Holds a session-level pg_advisory_lock(key) while `fn` runs on that same session. */
+  withAdvisoryLock<T>(key: number, fn: (session: SqlSession) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError'
+}
+
+export interface DbOptions {
+  databaseUrl?: string | undefined
+  /** Embedded data directory (used when there is no databaseUrl); `memory://` for a throwaway one. */
+  pgliteDir?: string
+  /** An already-open PGlite to reuse (tests share one per file: opening one costs seconds). Not closed by close(). */
+  pglite?: PGlite
+  connectTimeoutMs?: number
+}
+
+export async function createDb(options: DbOptions): Promise<Db> {
+  return options.databaseUrl
+    ? createPostgresDb(options.databaseUrl, options.connectTimeoutMs ?? 5_000)
+    : createPgliteDb(options)
+}
+
+async function createPgliteDb(options: DbOptions): Promise<Db> {
+  let pglite = options.pglite
+  if (!pglite) {
+    const dir = options.pgliteDir ?? 'memory://'
+    if (!dir.startsWith('memory://')) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true })
+    pglite = await PGlite.create(dir)
+  }
+  const owned = !options.pglite
+  const db = pglite
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) })
+  const session: SqlSession = {
+    exec: async (sql) => { await db.exec(sql) },
+    query: async <T extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
+      (await db.query<T>(sql, params)).rows,
+  }
+  // PGlite has one connection: every caller shares the session, so an in-process queue is what
+  // keeps two lock holders apart (pg_advisory_lock is re-entrant within one session).
+  let tail: Promise<unknown> = Promise.resolve()
+  return {
+    kind: 'pglite',
+    prisma,
+    ...session,
+    withAdvisoryLock(key, fn) {
+      const run = tail.then(async () => {
+        await db.query('SELECT pg_advisory_lock($1)', [key])
+        try {
+          return await fn(session)
+        } finally {
+          await db.query('SELECT pg_advisory_unlock($1)', [key])
+        }
+      })
+      tail = run.catch(() => undefined)
+      return run
+    },
+    async close() {
+      await prisma.$disconnect()
+      if (owned) await db.close()
+    },
+  }
+}
+
+async function createPostgresDb(url: string, connectTimeoutMs: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, max: 10 })
+  pool.on('error', () => undefined) // an idle client dropped by the server must not crash the process
+  try {
+    const client = await pool.connect()
+    client.release()
+  } catch (err) {
+    await pool.end().catch(() => undefined)
+    throw new DatabaseUnavailableError(`Cannot connect to DATABASE_URL ${redactUrl(url)}: ${oneLine(err)}`)
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
+  const sessionOf = (client: pg.ClientBase | pg.Pool): SqlSession => ({
+    exec: async (sql) => { await client.query(sql) },
+    query: async <T extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
+      (await client.query<T>(sql, params)).rows,
+  })
+  return {
+    kind: 'postgres',
+    prisma,
+    ...sessionOf(pool),
+    async withAdvisoryLock(key, fn) {
+      const client = await pool.connect()
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [key])
+        try {
+          return await fn(sessionOf(client))
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [key])
+        }
+      } finally {
+        client.release()
+      }
+    },
+    async close() {
+      await prisma.$disconnect()
+      await pool.end()
+    },
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+}
+
+function oneLine(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: { message?: string }[] }
+  const message = e.message || e.errors?.map((inner) => inner.message).join('; ') || e.code || String(err)
+  return message.replace(/\s+/g, ' ').trim()
+}
