@@ -94,12 +94,32 @@ export interface PricingSpec {
   usdPerGpuHour?: number
 }
 
+/** How far the fine-tuning data sits from pretraining text: code-like (far) or chat/math/prose (near). */
+export type ForgettingDomain = 'near' | 'far'
+export type ForgettingRegime = 'instruction' | 'continued-pretraining'
+
+/** Inputs of the forgetting-risk model (src/estimation/forgetting.ts); all optional. */
+export interface ForgettingSpec {
+  learningRate?: number
+  /** Share of original/pretraining data mixed into the training data, in [0, 1]. */
+  replayShare?: number
+  regularization?: {
+    kind: 'l2-sp' | 'ewc'
+    lambda: number
+    /** Task-loss curvature h in the 1/(1 + λ/h) shrinkage; defaults to 1. */
+    curvature?: number
+  }
+  domain?: ForgettingDomain
+  regime?: ForgettingRegime
+}
+
 export interface EstimateInput {
   model: ModelSpec
   method: MethodSpec
   training: TrainingSpec
   hardware: HardwareSpec
   pricing?: PricingSpec
+  forgetting?: ForgettingSpec
 }
 
 export interface Warning {
