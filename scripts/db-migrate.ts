@@ -1,0 +1,17 @@
+// `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database under DATA_DIR).
+import { loadConfig } from '../src/config.ts'
+import { createDb } from '../src/db/client.ts'
+import { migrate } from '../src/db/migrator.ts'
+import { pgliteDirOf } from '../src/http/plugins/database.plugin.ts'
+
+const config = loadConfig(process.env)
+const db = await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })
+try {
+  const applied = await migrate(db)
+  console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date')
+} catch (err) {
+  console.error(`db:migrate failed: ${(err as Error).message}`)
+  process.exitCode = 1
+} finally {
+  await db.close()
+}

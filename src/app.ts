@@ -1,0 +1,56 @@
+// Builds the Fastify application from a validated config: logger, database, error handling,
+// OpenAPI docs and routes. server.ts listens; tests call buildApp and use app.inject.
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.ts'
+import type { Db } from './db/client.ts'
+import { registerErrorHandler } from './http/error-handler.ts'
+import { databasePlugin } from './http/plugins/database.plugin.ts'
+import { registerRoutes } from './http/routes.ts'
+
+export interface BuildOptions {
+  /** An open database handle to use instead of opening one from the config (the caller closes it). */
+  db?: Db
+  /** Migrate and seed on boot (default true). */
+  prepareDatabase?: boolean
+  /** false silences logging (tests). */
+  logger?: boolean
+}
+
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    // JSON for machines; readable lines only when a person watches a terminal.
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  }
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(config),
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  registerErrorHandler(app)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'finetune-estimator',
+        version: '0.1.0',
+        description: 'Estimates memory, speed, time, cost and risk of fine-tuning LLMs (full, freeze, LoRA, QLoRA) before you rent a GPU.',
+      },
+      tags: [
+        { name: 'catalog', description: 'Models, GPUs and prices the estimates draw on.' },
+        { name: 'health', description: 'Liveness and readiness probes.' },
+      ],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(databasePlugin, { config, db: options.db, prepare: options.prepareDatabase })
+  await app.register(registerRoutes)
+  return app
+}

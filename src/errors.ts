@@ -1,0 +1,74 @@
+// Domain errors with stable codes. Services throw these; each transport maps them once
+// (REST: problem+json in src/http/error-handler.ts; GraphQL: extensions.code).
+
+export interface FieldError {
+  /** JSON pointer into the request, e.g. `/training/sequenceLength`. */
+  field: string
+  message: string
+}
+
+export class AppError extends Error {
+  override readonly name: string = 'AppError'
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message)
+  }
+
+  /** The first failing field, when the error is about one. */
+  get field(): string | undefined {
+    return this.errors[0]?.field
+  }
+}
+
+export type CatalogKind = 'model' | 'gpu' | 'price' | 'scenario' | 'api key'
+
+export class NotFoundError extends AppError {
+  override readonly name = 'NotFoundError'
+  constructor(readonly kind: CatalogKind | string, readonly id: string, code = `${kind.toUpperCase().replace(/\W+/g, '_')}_NOT_FOUND`) {
+    super(code, 404, `No ${kind} with id "${id}"`)
+  }
+}
+
+export class ValidationError extends AppError {
+  override readonly name = 'ValidationError'
+  constructor(field: string, message: string, code = 'VALIDATION_FAILED') {
+    super(code, 400, `${field} ${message}`, [{ field, message }])
+  }
+
+  static of(errors: FieldError[], code = 'VALIDATION_FAILED'): AppError {
+    const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ')
+    return new AppError(code, 400, detail, errors)
+  }
+}
+
+export class ConflictError extends AppError {
+  override readonly name = 'ConflictError'
+  constructor(message: string, code = 'CONFLICT') {
+    super(code, 409, message)
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  override readonly name = 'UnauthorizedError'
+  constructor(message = 'A valid API key is required', code = 'UNAUTHORIZED') {
+    super(code, 401, message)
+  }
+}
+
+export class ForbiddenError extends AppError {
+  override readonly name = 'ForbiddenError'
+  constructor(message = 'This API key may not do that', code = 'FORBIDDEN') {
+    super(code, 403, message)
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  override readonly name = 'ServiceUnavailableError'
+  constructor(message = 'The database is not available', code = 'SERVICE_UNAVAILABLE') {
+    super(code, 503, message)
+  }
+}

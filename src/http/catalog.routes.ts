@@ -1,0 +1,85 @@
+// GET /v1/models, /v1/gpus, /v1/prices: catalog reads over the catalog service.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ValidationError } from '../errors.ts'
+import {
+  GpuPageSchema,
+  GpuSchema,
+  IdParamsSchema,
+  ModelPageSchema,
+  ModelSchema,
+  PageQuerySchema,
+  PricePageSchema,
+  PriceQuerySchema,
+} from './schemas/catalog.schemas.ts'
+import { problemResponses } from './schemas/problem.schema.ts'
+
+/** `YYYY-MM-DD` is midnight UTC, and so is a date-time without an offset: results must not depend on the server's zone. */
+export function parseInstant(field: string, text: string): Date {
+  const [, year, month, day] = (/^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? []).map(Number)
+  const calendar = new Date(Date.UTC(year ?? NaN, (month ?? NaN) - 1, day ?? NaN))
+  const iso = text.length === 10 ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`
+  const instant = new Date(iso)
+  if (Number.isNaN(instant.getTime()) || calendar.getUTCMonth() + 1 !== month || calendar.getUTCDate() !== day) {
+    throw new ValidationError(field, 'must be a valid date (YYYY-MM-DD) or ISO 8601 date-time')
+  }
+  return instant
+}
+
+export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/v1/models', {
+    schema: {
+      tags: ['catalog'],
+      summary: 'List models',
+      description: 'Model architectures of the catalog (config.json fields the estimator needs), ordered by id, cursor-paginated.',
+      querystring: PageQuerySchema,
+      response: { 200: ModelPageSchema, ...problemResponses(400) },
+    },
+  }, async (request) => app.catalog.listModels(request.query))
+
+  app.get('/v1/models/:id', {
+    schema: {
+      tags: ['catalog'],
+      summary: 'Get a model',
+      description: 'One model architecture by id, e.g. "llama-3.1-8b".',
+      params: IdParamsSchema,
+      response: { 200: ModelSchema, ...problemResponses(400, 404) },
+    },
+  }, async (request) => app.catalog.getModel(request.params.id))
+
+  app.get('/v1/gpus', {
+    schema: {
+      tags: ['catalog'],
+      summary: 'List GPUs',
+      description: 'Accelerator specifications (memory, bandwidth, dense TFLOPS, interconnect), ordered by id, cursor-paginated.',
+      querystring: PageQuerySchema,
+      response: { 200: GpuPageSchema, ...problemResponses(400) },
+    },
+  }, async (request) => app.catalog.listGpus(request.query))
+
+  app.get('/v1/gpus/:id', {
+    schema: {
+      tags: ['catalog'],
+      summary: 'Get a GPU',
+      description: 'One accelerator by id, e.g. "a100-80gb" or "h100-sxm-80gb".',
+      params: IdParamsSchema,
+      response: { 200: GpuSchema, ...problemResponses(400, 404) },
+    },
+  }, async (request) => app.catalog.getGpu(request.params.id))
+
+  app.get('/v1/prices', {
+    schema: {
+      tags: ['catalog'],
+      summary: 'List prices in effect',
+      description: 'USD per GPU-hour by GPU, provider, region, instance type and pricing model, as in effect at `at` '
+        + '(effectiveFrom ≤ at < effectiveTo). Prices are append-only, so past dates stay answerable.',
+      querystring: PriceQuerySchema,
+      response: { 200: PricePageSchema, ...problemResponses(400) },
+    },
+  }, async (request) => {
+    const { limit, cursor, at, ...filter } = request.query
+    return app.catalog.listPrices(
+      { ...filter, at: at === undefined ? undefined : parseInstant('/at', at) },
+      { limit, cursor },
+    )
+  })
+}

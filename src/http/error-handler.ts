@@ -1,0 +1,102 @@
+// The one place REST turns errors into RFC 9457 problem+json. Domain errors keep their code and
+// status; request validation failures become 400 VALIDATION_FAILED naming each field as a JSON
+// pointer; anything unexpected is a 500 whose message and stack stay in the log.
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError, type FieldError } from '../errors.ts'
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  instance: string
+  errors: FieldError[]
+}
+
+interface AjvIssue {
+  instancePath: string
+  message?: string
+  keyword: string
+  params: Record<string, unknown>
+}
+
+/** `/problems/validation-failed`: a stable, relative type URI per code. */
+const problemType = (code: string) => `/problems/${code.toLowerCase().replace(/_/g, '-')}`
+
+/** Ajv reports a missing or unknown property at its parent; point at the property itself. */
+function fieldOf(issue: AjvIssue): string {
+  const child = issue.params.missingProperty ?? issue.params.additionalProperty
+  return typeof child === 'string' ? `${issue.instancePath}/${child}` : issue.instancePath || '/'
+}
+
+function validationErrors(issues: AjvIssue[]): FieldError[] {
+  // anyOf/oneOf add a summary issue next to each branch's; the branch issues say more.
+  const useful = issues.filter((issue) => issue.keyword !== 'anyOf' && issue.keyword !== 'oneOf')
+  const seen = new Set<string>()
+  return (useful.length > 0 ? useful : issues).flatMap((issue) => {
+    const field = fieldOf(issue)
+    const allowed = issue.params.allowedValues
+    const message = (issue.message ?? 'is invalid') + (Array.isArray(allowed) ? `: ${allowed.join(', ')}` : '')
+    const key = `${field} ${message}`
+    if (seen.has(key)) return []
+    seen.add(key)
+    return [{ field, message }]
+  })
+}
+
+/** Drivers and Prisma name these errors when the database cannot be reached. */
+const DATABASE_DOWN = /PrismaClientInitializationError|DatabaseUnavailable|ECONNREFUSED|ETIMEDOUT|P1001|P1017|Connection terminated/
+
+function toProblem(err: FastifyError | Error, instance: string): Problem {
+  const base = (status: number, code: string, detail: string, errors: FieldError[] = []): Problem => ({
+    type: problemType(code),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    instance,
+    errors,
+  })
+  if (err instanceof AppError) return base(err.status, err.code, err.message, err.errors)
+  const fastifyError = err as FastifyError & { validation?: AjvIssue[] }
+  if (Array.isArray(fastifyError.validation)) {
+    const errors = validationErrors(fastifyError.validation)
+    return base(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field} ${e.message}`).join('; '), errors)
+  }
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return base(status, fastifyError.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', err.message)
+  }
+  if (DATABASE_DOWN.test(`${err.name} ${(err as { code?: string }).code ?? ''} ${err.message}`)) {
+    return base(503, 'SERVICE_UNAVAILABLE', 'The database is not available; try again shortly')
+  }
+  return base(500, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged')
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = toProblem(err, request.url)
+    if (problem.status >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: problem.code, detail: problem.detail }, 'request rejected')
+    return sendProblem(reply, problem)
+  })
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: problemType('ROUTE_NOT_FOUND'),
+      title: STATUS_CODES[404]!,
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+      code: 'ROUTE_NOT_FOUND',
+      instance: request.url,
+      errors: [],
+    }),
+  )
+}

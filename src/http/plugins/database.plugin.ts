@@ -1,0 +1,45 @@
+// Decorates the app with the database handle and the catalog service. On boot it brings the schema
+// up to date and seeds an empty catalog; it closes the handle with the app when it opened it.
+import fp from 'fastify-plugin'
+import type { Config } from '../../config.ts'
+import { createCatalogRepository } from '../../db/catalog.repository.ts'
+import { createDb, type Db } from '../../db/client.ts'
+import { migrate } from '../../db/migrator.ts'
+import { seedIfEmpty } from '../../db/seed.ts'
+import { CatalogService } from '../../services/catalog.service.ts'
+import path from 'node:path'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+    catalog: CatalogService
+  }
+}
+
+export interface DatabasePluginOptions {
+  config: Config
+  /** A handle opened by the caller (tests, scripts); the caller closes it. */
+  db?: Db | undefined
+  /** Apply pending migrations and seed an empty catalog on boot (default true). */
+  prepare?: boolean | undefined
+}
+
+export const pgliteDirOf = (config: Config) => path.join(config.DATA_DIR, 'pglite')
+
+export const databasePlugin = fp<DatabasePluginOptions>(async (app, { config, db: given, prepare = true }) => {
+  const db = given ?? await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })
+  if (!given) app.addHook('onClose', async () => db.close())
+  if (prepare) {
+    try {
+      const applied = await migrate(db)
+      if (applied.length > 0) app.log.info({ applied }, 'migrations applied')
+      const seeded = await seedIfEmpty(db.prisma)
+      if (seeded) app.log.info({ seeded }, 'empty catalog seeded')
+    } catch (err) {
+      if (!given) await db.close()
+      throw err
+    }
+  }
+  app.decorate('db', db)
+  app.decorate('catalog', new CatalogService(createCatalogRepository(db.prisma)))
+}, { name: 'database' })

@@ -1,0 +1,22 @@
+// Entry point: validate the config, build the app (migrate, seed an empty catalog), listen, and
+// close gracefully on SIGTERM/SIGINT. Startup problems print one line and exit 1.
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import { loadConfig } from './config.ts'
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env)
+  const app = await buildApp(config)
+  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: false }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an unexpected error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+  await app.listen({ port: config.PORT, host: config.HOST })
+}
+
+main().catch((err: unknown) => {
+  const { name, message } = err instanceof Error ? err : { name: 'Error', message: String(err) }
+  process.stderr.write(`finetune-estimator: cannot start: ${name}: ${message.replace(/\s+/g, ' ').trim()}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,106 @@
+// Catalog reads for every transport. Models and GPUs are small and read on every estimate, so
+// they are cached in memory until a write calls invalidate(); prices depend on a date and a
+// filter, so they always come from the database.
+import {
+  pageOf,
+  type CatalogRepository,
+  type GpuRecord,
+  type ModelRecord,
+  type Page,
+  type PageRequest,
+  type PriceFilter,
+  type PriceRecord,
+} from '../db/catalog.repository.ts'
+import { NotFoundError } from '../errors.ts'
+
+export type { GpuRecord, ModelRecord, Page, PageRequest, PriceRecord }
+
+export const MAX_PAGE_SIZE = 200
+
+export interface PriceQuery extends Omit<PriceFilter, 'at'> {
+  /** Defaults to now. */
+  at?: Date | undefined
+}
+
+interface Snapshot<T> {
+  list: T[]
+  byId: Map<string, T>
+}
+
+export class CatalogService {
+  private models: Promise<Snapshot<ModelRecord>> | null = null
+  private gpus: Promise<Snapshot<GpuRecord>> | null = null
+
+  constructor(
+    private readonly repository: CatalogRepository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async listModels(page: PageRequest): Promise<Page<ModelRecord>> {
+    return paginate((await this.modelSnapshot()).list, page)
+  }
+
+  async getModel(id: string): Promise<ModelRecord> {
+    const model = (await this.modelSnapshot()).byId.get(id)
+    if (!model) throw new NotFoundError('model', id)
+    return model
+  }
+
+  async listGpus(page: PageRequest): Promise<Page<GpuRecord>> {
+    return paginate((await this.gpuSnapshot()).list, page)
+  }
+
+  async getGpu(id: string): Promise<GpuRecord> {
+    const gpu = (await this.gpuSnapshot()).byId.get(id)
+    if (!gpu) throw new NotFoundError('gpu', id)
+    return gpu
+  }
+
+  /** Prices in effect at `query.at` (default now), ordered by id. */
+  async listPrices(query: PriceQuery, page: PageRequest): Promise<Page<PriceRecord>> {
+    return this.repository.listPrices({ ...query, at: query.at ?? this.now() }, clampPage(page))
+  }
+
+  /** Drops the cached models and GPUs; the next read reloads them. Call after any catalog write. */
+  invalidate(): void {
+    this.models = null
+    this.gpus = null
+  }
+
+  private modelSnapshot(): Promise<Snapshot<ModelRecord>> {
+    this.models ??= snapshot(() => this.repository.listModels(), () => { this.models = null })
+    return this.models
+  }
+
+  private gpuSnapshot(): Promise<Snapshot<GpuRecord>> {
+    this.gpus ??= snapshot(() => this.repository.listGpus(), () => { this.gpus = null })
+    return this.gpus
+  }
+}
+
+/** Loads once and shares the promise; a failed load is forgotten so the next read retries. */
+function snapshot<T extends { id: string }>(load: () => Promise<T[]>, forget: () => void): Promise<Snapshot<T>> {
+  return load().then(
+    (rows) => {
+      // Code-point order, so the cursor comparison below agrees with it whatever the database collation.
+      const list = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      return { list, byId: new Map(list.map((item) => [item.id, item])) }
+    },
+    (err: unknown) => {
+      forget()
+      throw err
+    },
+  )
+}
+
+function clampPage(page: PageRequest): PageRequest {
+  return { ...page, limit: Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(page.limit))) }
+}
+
+/** Cursor pagination over a list sorted by id: items after `cursor`, at most `limit`. */
+function paginate<T extends { id: string }>(list: T[], page: PageRequest): Page<T> {
+  const { limit, cursor } = clampPage(page)
+  const start = cursor === undefined ? 0 : list.findIndex((item) => item.id > cursor)
+  if (start < 0) return { items: [], nextCursor: null }
+  return pageOf(list.slice(start, start + limit + 1), limit)
+}
