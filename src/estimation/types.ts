@@ -24,6 +24,12 @@ export interface ModelSpec {
   attentionBias?: boolean
   /** MLP kind: gated (SwiGLU/GeGLU, three matrices) or plain two-matrix MLP (GPT-2/3, BLOOM). */
   mlp?: 'gated' | 'standard'
+  /** RMSNorm on queries and keys, one weight of headDim each (Qwen3). */
+  qkNorm?: boolean
+  /** Norm weights per decoder layer in units of hiddenSize: 2 (pre-attention, pre-MLP) or 4 (Gemma 2 adds post-norms). */
+  normsPerLayer?: number
+  /** MoE only: every n-th decoder layer is MoE, the others dense with `intermediateSize` (Llama 4 `interleave_moe_layer_step`). */
+  moeLayerStep?: number
 }
 
 export interface GpuSpec {

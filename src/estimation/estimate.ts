@@ -1,0 +1,130 @@
+// The single entry point the services call: parameters, memory, speed, explanations.
+// `estimateCore` returns everything the physics decides; `estimate` adds what depends on prices
+// (and is where the cost and forgetting modules plug in).
+
+import { describeArchitecture, type Architecture } from './architecture.ts'
+import { GIB, estimateMemory, type MemoryEstimate } from './memory.ts'
+import { planMethod, type TrainingPlan } from './methods.ts'
+import { estimateSpeed, type SpeedEstimate } from './speed.ts'
+import type { EstimateInput, EstimateResult, Warning } from './types.ts'
+
+/**
+ * Width of the memory band around the expected peak. Low: torch.compile and a chunked loss cut
+ * activations by up to ~45 % (torchtune README, Llama 3.2 3B: 60.0 → 42.9 GiB with the same
+ * request); high: activations 25 % above (padding, allocator rounding) plus 5 % caching-allocator
+ * fragmentation of everything PyTorch allocates (reserved vs allocated in the PEFT benchmark).
+ */
+const BAND_ACTIVATION_LOW = 0.45
+const BAND_ACTIVATION_HIGH = 0.25
+const BAND_FRAGMENTATION = 0.05
+
+export type CoreResult = Omit<EstimateResult, 'cost' | 'forgetting'> & {
+  /** Intermediate results other modules (cost, forgetting, advisor) may need. */
+  internals: { architecture: Architecture; plan: TrainingPlan; memory: MemoryEstimate; speed: SpeedEstimate }
+}
+
+const COMPONENT_ADVICE: Record<string, string> = {
+  activations: 'enable gradient checkpointing or lower the micro-batch / sequence length',
+  weights: 'use QLoRA or shard the weights with zero3/fsdp over more GPUs',
+  optimizer: 'use adamw-8bit, shard with zero1-3 or offload the optimizer to CPU',
+  gradients: 'shard gradients with zero2/zero3 or train fewer parameters (LoRA)',
+  adapters: 'lower the LoRA rank or adapt fewer modules',
+}
+
+export function estimateCore(input: EstimateInput): CoreResult {
+  const arch = describeArchitecture(input.model)
+  const plan = planMethod(arch, input.method)
+  const memory = estimateMemory(input, arch, plan)
+  const speed = estimateSpeed(input, arch, plan, memory.detail)
+  const { training: t, hardware: hw, method } = input
+  const perGpu = memory.perGpu
+  const capacity = Math.round(hw.gpu.memoryGiB * GIB)
+  const allocated = perGpu.totalBytes - perGpu.overheadBytes
+  const band = {
+    lowBytes: Math.round(perGpu.totalBytes - BAND_ACTIVATION_LOW * perGpu.activationsBytes),
+    expectedBytes: perGpu.totalBytes,
+    highBytes: Math.round(perGpu.totalBytes + BAND_ACTIVATION_HIGH * perGpu.activationsBytes + BAND_FRAGMENTATION * allocated),
+  }
+  const fits = perGpu.totalBytes <= capacity
+  const trainable = plan.trainableBase + plan.adapterParams
+
+  const warnings: Warning[] = []
+  if (!fits) {
+    const parts: [string, number][] = [
+      ['activations', perGpu.activationsBytes], ['weights', perGpu.weightsBytes], ['optimizer', perGpu.optimizerBytes],
+      ['gradients', perGpu.gradientsBytes], ['adapters', perGpu.adaptersBytes],
+    ]
+    let top = parts[0]!
+    for (const p of parts) if (p[1] > top[1]) top = p
+    const advice = top[0] === 'activations' && t.gradientCheckpointing ? 'lower the micro-batch or sequence length' : COMPONENT_ADVICE[top[0]]
+    warnings.push({
+      code: 'DOES_NOT_FIT',
+      message: `does not fit: needs ${(perGpu.totalBytes / GIB).toFixed(1)} GiB of ${hw.gpu.memoryGiB} GiB; ${top[0]} are ${Math.round((100 * top[1]) / perGpu.totalBytes)} % of memory; ${advice}`,
+    })
+  } else if (band.highBytes > capacity) {
+    warnings.push({ code: 'NEAR_CAPACITY', message: `fits as expected, but the high end of the band (${(band.highBytes / GIB).toFixed(1)} GiB) exceeds the ${hw.gpu.memoryGiB} GiB of the GPU` })
+  }
+  if (hw.count === 1 && hw.sharding !== 'none') {
+    warnings.push({ code: 'SHARDING_SINGLE_GPU', message: `${hw.sharding} on one GPU shards nothing; memory per GPU is the unsharded figure` })
+  }
+  if (hw.count > 1 && hw.sharding === 'none') {
+    warnings.push({ code: 'SHARDING_ASSUMED_DDP', message: `${hw.count} GPUs without sharding: computed as data-parallel replicas` })
+  }
+  if (t.attention === 'eager' && t.sequenceLength >= 2048) {
+    warnings.push({ code: 'EAGER_ATTENTION_QUADRATIC', message: `eager attention keeps ${t.sequenceLength}² scores per head and layer; flash/sdpa would not` })
+  }
+  if (method.type === 'freeze' && method.strategy === undefined && method.trainableLayers !== undefined && method.trainableLayers > arch.layers) {
+    warnings.push({ code: 'LAYERS_CLAMPED', message: `trainableLayers ${method.trainableLayers} exceeds the model's ${arch.layers} layers; all layers train` })
+  }
+  if ((method.type === 'lora' || method.type === 'qlora') && plan.adapterParams === 0) {
+    warnings.push({ code: 'NO_ADAPTERS', message: 'no target module exists in this architecture (or every rank is 0): nothing trains' })
+  }
+  if (speed.breakdown.launch > 0.3 * speed.stepSeconds) {
+    warnings.push({ code: 'LAUNCH_BOUND', message: `${Math.round((100 * speed.breakdown.launch) / speed.stepSeconds)} % of step time is kernel-launch overhead: ${t.microBatchSize * t.sequenceLength} tokens per micro-batch is too few to keep the GPU busy` })
+  }
+  if (hw.offload !== 'none' && speed.breakdown.optimizer > 0.3 * speed.stepSeconds) {
+    warnings.push({ code: 'OFFLOAD_BOUND', message: `the CPU optimizer step takes ${Math.round((100 * speed.breakdown.optimizer) / speed.stepSeconds)} % of step time; raise gradient accumulation` })
+  }
+  if (t.precision.startsWith('fp16') && method.type !== 'qlora') {
+    warnings.push({ code: 'FP16_LOSS_SCALING', message: 'fp16 needs loss scaling; bf16 avoids overflow where the GPU supports it' })
+  }
+
+  const assumptions = [
+    `parameters from the architecture: ${arch.total} total, ${trainable} trainable`,
+    ...plan.notes,
+    `${t.precision} precision, ${t.optimizer} optimizer`,
+    t.gradientCheckpointing ? 'gradient checkpointing: each layer keeps its input, one layer is recomputed at a time' : 'no gradient checkpointing: every layer keeps its activations',
+    t.attention === 'eager' ? 'eager attention materialises the s² score matrix' : `${t.attention} attention: no s² score matrix is stored`,
+    'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked loss would need less',
+    `overhead outside PyTorch's allocator: CUDA context${hw.count > 1 ? ' and NCCL buffers' : ''}`,
+    `${hw.count} × ${hw.gpu.name}, sharding ${hw.sharding}, offload ${hw.offload}`,
+    hw.gpu.interconnectGBps ? `interconnect ${hw.gpu.interconnectGBps} GB/s` : 'no NVLink stated: PCIe Gen4 x16 between GPUs',
+  ]
+
+  return {
+    parameters: { total: arch.total, trainable, active: arch.active, trainableShare: trainable / arch.total },
+    memory: { perGpu, band, gpuCapacityBytes: capacity, fits, cpuOffloadBytes: memory.cpuOffloadBytes },
+    speed: {
+      tokensPerSecond: speed.tokensPerSecond,
+      stepSeconds: speed.stepSeconds,
+      trainingHours: speed.trainingHours,
+      flopsPerToken: speed.flopsPerToken,
+      mfu: speed.mfu,
+      gpuHours: speed.gpuHours,
+    },
+    assumptions,
+    warnings,
+    internals: { architecture: arch, plan, memory, speed },
+  }
+}
+
+export function estimate(input: EstimateInput): EstimateResult {
+  const { internals: _internals, ...core } = estimateCore(input)
+  const price = input.pricing?.usdPerGpuHour ?? null
+  const totalUsd = price !== null && core.speed.gpuHours !== null ? core.speed.gpuHours * price : null
+  return {
+    ...core,
+    cost: { totalUsd, usdPerGpuHour: price },
+    forgetting: { risk: 0 },
+  }
+}

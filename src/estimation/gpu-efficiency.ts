@@ -1,0 +1,71 @@
+// What a GPU achieves in practice, as opposed to its datasheet peak. Every constant here was
+// fitted on shared/reference/calibration-cases.json by `npm run calibrate` (see
+// calibration/README-section.md for the fit) within the physically plausible range stated next
+// to it; none depends on a model name or a case.
+
+import type { GpuSpec, Precision } from './types.ts'
+
+/**
+ * Fraction of the dense tensor-core peak that large bf16 GEMMs reach in training (cuBLAS on
+ * A100/H100 reaches 70–85 % on square GEMMs; llm-analysis README: "up to 0.5" end-to-end MFU for
+ * large-scale training, which also pays for the non-GEMM work modelled separately in speed.ts).
+ */
+export const GEMM_EFFICIENCY = 0.62
+
+/**
+ * Non-matmul work (norms, RoPE, SiLU, residual adds, softmax statistics) is memory-bound: each
+ * activation byte a layer produces is written and read back about this many times over forward
+ * and backward (write + read in forward, read + gradient write/read in backward ≈ 4–6).
+ */
+export const ELEMENTWISE_TOUCHES = 5
+
+/** Fraction of HBM/GDDR peak bandwidth that streaming kernels reach (STREAM-like: 80–90 %). */
+export const BANDWIDTH_EFFICIENCY = 0.85
+
+/**
+ * Host-side cost of one eager PyTorch kernel launch (dispatcher + CUDA launch ≈ 5–20 µs); it
+ * bounds small micro-batches, where the GPU waits for Python.
+ */
+export const KERNEL_LAUNCH_SECONDS = 12e-6
+
+/** Kernels one Llama-style decoder layer launches in a forward pass (2 norms × 6, 4 linears, RoPE ≈ 10, attention, SiLU/mul, 2 adds). */
+export const KERNELS_PER_LAYER_FORWARD = 32
+
+/** Kernels one LoRA-adapted linear adds to a forward pass (dropout, A, B, scaling, add). */
+export const KERNELS_PER_ADAPTER_FORWARD = 5
+
+/**
+ * DeepSpeed ZeRO-3 / FSDP per-layer fetch/release hooks: parameter all-gather launch, stream
+ * synchronisation and partition bookkeeping, paid per layer per pass even on one GPU.
+ */
+export const SHARDED_LAYER_SECONDS = 3.5e-3
+
+/**
+ * bitsandbytes / torchao NF4 dequantisation kernels reach only a fraction of streaming bandwidth
+ * (table look-ups, 4-bit unpacking, one small kernel per matrix): effective traffic multiplier.
+ */
+export const DEQUANT_TRAFFIC_FACTOR = 3
+
+/** PCIe Gen4 x16, both directions summed (GB/s), when a GPU states no NVLink-class interconnect. */
+export const PCIE_GBPS = 64
+
+/** NCCL bus bandwidth reached relative to the link's per-direction peak (nccl-tests: ~80 % on NVLink, ~70–80 % on PCIe). */
+export const NCCL_EFFICIENCY = 0.75
+
+/** Fraction of sharded-parameter communication hidden behind compute by prefetching. */
+export const COMM_OVERLAP = 0.5
+
+/** Host (CPU) AdamW throughput for offloaded optimizer steps, parameters per second (DeepSpeed CPU-Adam: ~1–2 G params/s on a server socket). */
+export const CPU_ADAM_PARAMS_PER_SECOND = 1.5e9
+
+/** Peak dense FLOP/s used for a precision: fp16 peak where stated, fp32 without TF32 ≈ 1/16 of bf16 tensor peak (A100: 19.5 vs 312). */
+export function peakFlops(gpu: GpuSpec, precision: Precision): number {
+  if (precision === 'fp32') return (gpu.bf16Tflops / 16) * 1e12
+  if (precision.startsWith('fp16') && gpu.fp16Tflops) return gpu.fp16Tflops * 1e12
+  return gpu.bf16Tflops * 1e12
+}
+
+/** Per-direction link bandwidth in bytes/s that collectives reach. */
+export function collectiveBandwidth(gpu: GpuSpec): number {
+  return ((gpu.interconnectGBps ?? PCIE_GBPS) / 2) * 1e9 * NCCL_EFFICIENCY
+}

@@ -1,0 +1,193 @@
+// Peak memory per GPU: weights, gradients, optimizer states, activations, adapters and the
+// overhead outside PyTorch's allocator, then ZeRO/FSDP sharding and CPU offload.
+// Formulas and sources: shared/reference/estimation-formulas.md §1.1–1.3.
+
+import type { Architecture } from './architecture.ts'
+import type { TrainingPlan } from './methods.ts'
+import type { EstimateInput, MemoryBreakdown, Precision } from './types.ts'
+
+export const GIB = 1024 ** 3
+const MIB = 1024 ** 2
+
+/** Bytes of one value of a 16-bit or 32-bit tensor under a precision setting. */
+export function activationBytes(p: Precision): number {
+  return p === 'fp32' ? 4 : 2
+}
+
+/** `-mixed`: 16-bit working weights, fp32 master copy in the optimizer (ZeRO paper, Rajbhandari et al. 2019: 2 + 2 + 12 B/param). */
+function isMixed(p: Precision): boolean {
+  return p === 'bf16-mixed' || p === 'fp16-mixed'
+}
+
+/**
+ * Optimizer bytes per trainable parameter, `stateBytes` being the dtype of the states
+ * (torch.optim keeps them in the parameter dtype: fp32 params → 4, pure bf16 → 2) and
+ * `master` the fp32 master copy kept by mixed precision for 16-bit parameters.
+ */
+export function optimizerBytesPerParam(optimizer: EstimateInput['training']['optimizer'], stateBytes: number, master: number, hidden: number): number {
+  switch (optimizer) {
+    // Two moments (EleutherAI cookbook: "fp32 copy + m + v" = 12 B with the master).
+    case 'adamw':
+    case 'paged-adamw': return 2 * stateBytes + master
+    // bitsandbytes 8-bit blockwise states: 1 B each for m and v (cookbook: "8-bit ADAM (2 + 2 + 2 = 6)" incl. 16-bit copies);
+    // paged variants hold the same bytes on the GPU until memory runs out.
+    case 'adamw-8bit':
+    case 'paged-adamw-8bit': return 2 + master
+    // SGD with momentum: one state (cookbook sgd_momentum).
+    case 'sgd': return stateBytes + master
+    // Adafactor (Shazeer & Stern 2018): a factored second moment, one row and one column vector per
+    // matrix ≈ 2/hidden values per parameter of a hidden-sized matrix; no first moment (HF default beta1=None).
+    case 'adafactor': return (stateBytes * 2) / hidden + master
+  }
+}
+
+/**
+ * Outside PyTorch's allocator. CUDA context with PyTorch's kernels: gpu_poor assumes 650 MB,
+ * Unsloth Studio 1.4 GB (estimation-formulas.md, conventions); lazy module loading (CUDA ≥ 11.7)
+ * keeps it near the lower figure, so 600 MiB.
+ */
+export const CUDA_CONTEXT_BYTES = 600 * MIB
+/**
+ * NCCL communicator buffers: NCCL_BUFFSIZE = 4 MiB per channel and peer for each of the 3 protocols;
+ * a ring over NVLink/PCIe opens ~16 channels with 2 peers → 4 MiB × 16 × 2 × 3 ≈ 384 MiB.
+ */
+export const NCCL_BYTES = 384 * MIB
+
+/**
+ * Logits bytes per vocabulary entry per token: the lm_head output (B), HF's shifted contiguous copy
+ * (B), the fp32 upcast for the loss (4, absent when already fp32) and the fp32 log-softmax output
+ * kept for backward (4). Korthikanti et al. 2022 count only the 4sbv fp32 logits, "negligible" at
+ * 22B+ but not for small models with 128k–256k vocabularies.
+ */
+function logitsBytesPerVocab(b: number): number {
+  return b === 4 ? 12 : 2 * b + 8
+}
+
+export interface ActivationDetail {
+  /** Bytes kept per token by one decoder layer in the backward region. */
+  perLayerPerToken: number
+  /** Bytes one decoder layer writes per token in forward, kept or not (drives memory-bound kernel time). */
+  producedPerLayerPerToken: number
+  /** Bytes per token outside the layers (final norm, logits). */
+  headPerToken: number
+  total: number
+}
+
+/**
+ * Activations kept for backward, per GPU (micro-batch × sequence tokens).
+ * Per layer (Llama-style, no dropout), what autograd keeps when the layer is in the backward region:
+ * - each RMSNorm keeps its fp32 upcast input (4h; HF/torchtune compute the norm in fp32);
+ * - FlashAttention/SDPA keep q, k, v after RoPE, the output and the fp32 log-sum-exp (4 B per head);
+ *   eager attention instead keeps the fp32 softmax (4·a·s) and its 16-bit copy (B·a·s) — the s² term
+ *   that Korthikanti's 5as/h models and flash kernels never materialise;
+ * - a gated MLP keeps gate and up outputs and SiLU's output (3·I), a plain MLP the GELU input (I);
+ * - the inputs of linears whose weights (or LoRA adapters) train: norm outputs (h), o_proj input,
+ *   down_proj input; LoRA also keeps its rank-r intermediate.
+ * Gradient checkpointing keeps only each layer's input (B·h) plus one recomputed layer in flight.
+ */
+export function estimateActivations(input: EstimateInput, a: Architecture, plan: TrainingPlan): ActivationDetail {
+  const t = input.training
+  const B = activationBytes(t.precision)
+  const tokens = t.microBatchSize * t.sequenceLength
+  const region = a.layers - plan.firstBackwardLayer
+  const h = a.hidden
+  const width = a.moe ? a.moeMlpWidth : a.denseMlpWidth
+  const s = plan.saved
+  const norms = (input.model.normsPerLayer ?? 2) * 4 * h
+  const attention = t.attention === 'eager'
+    ? B * (a.qDim + 2 * a.kvDim) + a.heads * t.sequenceLength * (4 + (B < 4 ? B : 0))
+    : B * (2 * a.qDim + 2 * a.kvDim) + 4 * a.heads
+  const mlp = a.mlpMatrices === 3 ? 3 * B * width : B * width
+  // MoE dispatch gathers a copy of each token's hidden state per chosen expert.
+  const dispatch = a.moe ? B * h * (input.model.expertsPerToken ?? 1) : 0
+  const linearInputs = (s.attentionInput ? B * h : 0) + (s.outputProjInput ? B * a.qDim : 0)
+    + (s.mlpInput ? B * h : 0) + (s.downInput ? B * width : 0)
+  const lora = plan.loraRankPerLayer * B
+  const perLayer = region > 0 ? norms + attention + mlp + dispatch + linearInputs + lora : 0
+  const headPerToken = 4 * h + B * h + a.vocab * logitsBytesPerVocab(B)
+  const layers = t.gradientCheckpointing
+    ? region * B * h + (region > 0 ? perLayer : 0)
+    : region * perLayer
+  // QLoRA dequantises one weight matrix to 16 bits at a time (bitsandbytes), forward and backward.
+  const dequantised = plan.quantizedParams > 0 ? 2 * 2 * plan.largestMatrix : 0
+  const produced = norms + attention + mlp + dispatch + B * (2 * h + a.qDim + width)
+  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: tokens * (layers + headPerToken) + dequantised }
+}
+
+export interface MemoryEstimate {
+  perGpu: MemoryBreakdown
+  cpuOffloadBytes: number
+  activationShare: number
+  detail: ActivationDetail
+}
+
+export function estimateMemory(input: EstimateInput, a: Architecture, plan: TrainingPlan): MemoryEstimate {
+  const { training: t, hardware: hw } = input
+  const n = Math.max(1, hw.count)
+  const sharding = hw.sharding
+  const shardOpt = sharding === 'zero1' || sharding === 'zero2' || sharding === 'zero3' || sharding === 'fsdp' ? n : 1
+  const shardGrad = sharding === 'zero2' || sharding === 'zero3' || sharding === 'fsdp' ? n : 1
+  const shardWeights = sharding === 'zero3' || sharding === 'fsdp' ? n : 1
+
+  const fp32 = t.precision === 'fp32'
+  const mixed = isMixed(t.precision)
+  const w16 = fp32 ? 4 : 2
+  // Frozen and trainable base weights: 16-bit (fp32 when fp32); QLoRA's quantised linears at their bits.
+  const plainParams = a.total - plan.quantizedParams
+  const weightsFull = plainParams * w16 + (plan.quantizedParams * plan.quantizedBits) / 8
+  // Trainable base weights: gradients in the weight dtype; optimizer with fp32 master under mixed precision.
+  const baseOpt = optimizerBytesPerParam(t.optimizer, mixed || fp32 ? 4 : 2, mixed ? 4 : 0, a.hidden)
+  const baseGrad = plan.trainableBase * w16
+  // LoRA adapters: PEFT keeps them in fp32 under autocast (autocast_adapter_dtype), so they are their
+  // own master copy; pure bf16/fp16 (torchtune) keeps them in the model dtype.
+  const adapterB = mixed || fp32 ? 4 : 2
+  const adapterOpt = optimizerBytesPerParam(t.optimizer, adapterB, 0, a.hidden)
+
+  let weights = weightsFull / shardWeights
+  let gradients = (baseGrad + plan.adapterParams * adapterB) / shardGrad
+  let optimizer = (plan.trainableBase * baseOpt + plan.adapterParams * adapterOpt) / shardOpt
+  const adapters = (plan.adapterParams * adapterB) / shardWeights
+  let cpu = 0
+  if (shardWeights > 1) {
+    // ZeRO-3 / FSDP gather the current unit and prefetch the next: two full layers in 16 bits.
+    weights += 2 * a.largestLayer * (plan.quantizedParams > 0 ? plan.quantizedBits / 8 : w16)
+  }
+  if (sharding === 'ddp' && n > 1) {
+    // torch DDP's reducer copies gradients into flat buckets as large as all gradients (gradient_as_bucket_view=False).
+    gradients *= 2
+  }
+  if (hw.offload !== 'none') {
+    // DeepSpeed offload_optimizer / FSDP CPU offload: states (and master weights) and the step on the host.
+    cpu += optimizer
+    optimizer = 0
+    if (hw.offload === 'optimizer-and-params') {
+      // ZeRO-3 offload_param / FSDP cpu_offload: parameters and gradients live on the host; the GPU
+      // holds the gathered units (current + prefetched layer) and their gradients.
+      const resident = 2 * a.largestLayer * w16
+      cpu += weightsFull / shardWeights + gradients
+      weights = resident
+      gradients = resident
+    }
+  }
+  const detail = estimateActivations(input, a, plan)
+  const activations = detail.total
+  const overhead = CUDA_CONTEXT_BYTES + (n > 1 ? NCCL_BYTES : 0)
+  const perGpu: MemoryBreakdown = {
+    weightsBytes: Math.round(weights),
+    gradientsBytes: Math.round(gradients),
+    optimizerBytes: Math.round(optimizer),
+    activationsBytes: Math.round(activations),
+    adaptersBytes: Math.round(adapters),
+    overheadBytes: Math.round(overhead),
+    totalBytes: 0,
+  }
+  perGpu.totalBytes = perGpu.weightsBytes + perGpu.gradientsBytes + perGpu.optimizerBytes
+    + perGpu.activationsBytes + perGpu.adaptersBytes + perGpu.overheadBytes
+  const total = perGpu.totalBytes
+  return {
+    perGpu,
+    cpuOffloadBytes: Math.round(cpu),
+    activationShare: activations / total,
+    detail,
+  }
+}

@@ -1,0 +1,110 @@
+// Time per optimizer step and tokens per second for the whole job.
+// FLOPs: forward 2P, backward = activation gradients through everything above the lowest
+// trainable layer (2P_above) + weight gradients of what trains (2P_trainable), +forward again with
+// recomputation (EleutherAI cookbook; estimation-formulas.md §1.4); attention's s² term per
+// Korthikanti et al. 2022 App. A. Non-matmul work, kernel launches, QLoRA dequantisation, the
+// optimizer step and communication are added as their own physical terms.
+
+import type { Architecture } from './architecture.ts'
+import {
+  BANDWIDTH_EFFICIENCY, COMM_OVERLAP, CPU_ADAM_PARAMS_PER_SECOND, DEQUANT_TRAFFIC_FACTOR, ELEMENTWISE_TOUCHES,
+  GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_LAYER_FORWARD,
+  PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
+} from './gpu-efficiency.ts'
+import type { ActivationDetail } from './memory.ts'
+import type { TrainingPlan } from './methods.ts'
+import type { EstimateInput } from './types.ts'
+
+export interface SpeedEstimate {
+  tokensPerSecond: number
+  stepSeconds: number
+  trainingHours: number | null
+  gpuHours: number | null
+  /** Model FLOPs per token (forward + backward, no recomputation). */
+  flopsPerToken: number
+  /** Model FLOPs utilisation this estimate implies. */
+  mfu: number
+  /** Seconds per optimizer step by cause, for explanations. */
+  breakdown: { compute: number; elementwise: number; launch: number; dequantization: number; optimizer: number; communication: number }
+}
+
+export function estimateSpeed(input: EstimateInput, a: Architecture, plan: TrainingPlan, act: ActivationDetail): SpeedEstimate {
+  const { training: t, hardware: hw } = input
+  const n = Math.max(1, hw.count)
+  const s = t.sequenceLength
+  const tokens = t.microBatchSize * s
+  const L = a.layers
+  const region = L - plan.firstBackwardLayer
+  const ac = t.gradientCheckpointing && region > 0
+  const head = a.vocab * a.hidden
+
+  // Attention scores and weighted values: 2·2·s·(heads·headDim) per token per layer; flash/SDPA skip
+  // the masked half of a causal matrix, eager computes all of it. FlashAttention-2 backward ≈ 2.5× forward.
+  const attnFwd = 4 * s * a.qDim * (t.attention === 'eager' ? 1 : 0.5)
+  const attnBwd = attnFwd * (t.attention === 'eager' ? 2 : 2.5)
+  const forward = 2 * (a.decoderActive + head) + L * attnFwd + 2 * plan.adapterParams
+  const backward = region > 0 || plan.headTrainable || plan.adapterParams > 0
+    ? 2 * (plan.backwardActiveParams + head) + region * attnBwd + 2 * plan.trainableActive + 4 * plan.adapterParams
+    : 0
+  const recompute = ac ? 2 * plan.backwardActiveParams + region * attnFwd + 2 * plan.adapterParams : 0
+  const modelFlopsPerToken = forward + backward
+  const hardwareFlops = tokens * (modelFlopsPerToken + recompute)
+  const peak = peakFlops(hw.gpu, t.precision)
+  const bandwidth = hw.gpu.memoryBandwidthTBps * 1e12 * BANDWIDTH_EFFICIENCY
+
+  const compute = hardwareFlops / (peak * GEMM_EFFICIENCY)
+  // Layers below the backward region only run forward; region layers also run backward (and recompute).
+  const passes = L + region * (2 + (ac ? 1 : 0))
+  const elementwise = (tokens * act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES / 2) / bandwidth
+  const adaptedPerLayer = plan.loraRankPerLayer > 0 ? input.method.targetModules.length : 0
+  const launch = passes * (KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer) * KERNEL_LAUNCH_SECONDS
+  // Dequantise every quantised weight to 16 bits per pass that multiplies with it: write 2 B, read 2 B back.
+  const dequantization = plan.quantizedParams > 0
+    ? (plan.quantizedParams * (plan.quantizedBits / 8 + 4) * DEQUANT_TRAFFIC_FACTOR * (passes / L)) / bandwidth
+    : 0
+
+  // Sharded parameters: every layer is gathered for forward, recompute and backward; its gradients reduce-scattered.
+  const sharded = hw.sharding === 'zero3' || hw.sharding === 'fsdp'
+  const linkBw = collectiveBandwidth(hw.gpu)
+  const weightBytes = plan.quantizedParams > 0 ? (a.total - plan.quantizedParams) * 2 + (plan.quantizedParams * plan.quantizedBits) / 8 : a.total * (t.precision === 'fp32' ? 4 : 2)
+  const gradBytes = (plan.trainableBase + plan.adapterParams) * (t.precision === 'fp32' ? 4 : 2)
+  const ring = (n - 1) / n
+  // ZeRO-3/FSDP: all-gather each layer for forward and again for backward (recomputation reuses the
+  // backward gather), reduce-scatter gradients every micro-step. Otherwise one all-reduce per step.
+  const commMicro = n > 1 && sharded ? (ring * (weightBytes * (1 + region / L) + gradBytes)) / linkBw : 0
+  const commStep = n > 1 && !sharded ? (2 * ring * gradBytes) / linkBw : 0
+  const hooks = sharded ? passes * SHARDED_LAYER_SECONDS : 0
+  const computeMicro = compute + elementwise + launch + dequantization
+  const micro = computeMicro + hooks + Math.max(commMicro - COMM_OVERLAP * computeMicro, commMicro * (1 - COMM_OVERLAP))
+
+  // AdamW step is bandwidth-bound: read weight, grad, states; write weight and states.
+  const trainable = (plan.trainableBase + plan.adapterParams) / (hw.sharding === 'none' || hw.sharding === 'ddp' ? 1 : n)
+  const mixed = t.precision.endsWith('-mixed')
+  const stateBytes = t.optimizer.includes('8bit') ? 2 : t.optimizer === 'sgd' ? (mixed || t.precision === 'fp32' ? 4 : 2) : (mixed || t.precision === 'fp32' ? 8 : 4)
+  const perParamTraffic = 2 * (stateBytes + (mixed ? 4 : 0)) + 2 + 2 * 2
+  const optimizer = hw.offload === 'none'
+    ? (trainable * perParamTraffic) / bandwidth
+    : trainable / CPU_ADAM_PARAMS_PER_SECOND + (trainable * 4) / ((PCIE_GBPS / 2) * 1e9)
+
+  const ga = Math.max(1, t.gradientAccumulationSteps)
+  const stepSeconds = ga * micro + optimizer + commStep
+  const tokensPerSecond = (n * ga * tokens) / stepSeconds
+  const total = t.datasetTokens !== undefined ? t.datasetTokens * Math.max(0, t.epochs) : null
+  const trainingHours = total !== null ? total / tokensPerSecond / 3600 : null
+  return {
+    tokensPerSecond,
+    stepSeconds,
+    trainingHours,
+    gpuHours: trainingHours !== null ? trainingHours * n : null,
+    flopsPerToken: modelFlopsPerToken,
+    mfu: (tokensPerSecond * modelFlopsPerToken) / (n * peak),
+    breakdown: {
+      compute: ga * compute,
+      elementwise: ga * elementwise,
+      launch: ga * launch,
+      dequantization: ga * dequantization,
+      optimizer,
+      communication: commStep + ga * (micro - computeMicro),
+    },
+  }
+}
