@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../src/config.ts'
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      DATA_DIR: './data',
+      LOG_LEVEL: 'info',
+      REQUIRE_AUTH: false,
+      SHUTDOWN_GRACE_MS: 10_000,
+    })
+  })
+
+  it('converts strings from the environment to their types and treats empty as unset', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      REQUIRE_AUTH: 'true',
+      SHUTDOWN_GRACE_MS: '250',
+      DATABASE_URL: 'postgresql://u@db:5432/app',
+      ADMIN_API_KEY: 'k'.repeat(32),
+      LOG_LEVEL: '',
+    })
+    expect(config).toMatchObject({ PORT: 8080, REQUIRE_AUTH: true, SHUTDOWN_GRACE_MS: 250, LOG_LEVEL: 'info' })
+    expect(config.DATABASE_URL).toBe('postgresql://u@db:5432/app')
+  })
+
+  it.each([
+    [{ PORT: 'abc' }, 'Invalid configuration: PORT must be integer (got "abc")'],
+    [{ PORT: '70000' }, 'Invalid configuration: PORT must be <= 65535 (got "70000")'],
+    [{ REQUIRE_AUTH: 'maybe' }, 'Invalid configuration: REQUIRE_AUTH must be boolean (got "maybe")'],
+    [{ SHUTDOWN_GRACE_MS: '-5' }, 'Invalid configuration: SHUTDOWN_GRACE_MS must be >= 0 (got "-5")'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'Invalid configuration: DATABASE_URL must match pattern "^postgres(ql)?://" (got "mysql://x/y")'],
+    [{ ADMIN_API_KEY: 'short' }, 'Invalid configuration: ADMIN_API_KEY must not have fewer than 16 characters (got "short")'],
+  ])('rejects %o with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('lists the allowed log levels when LOG_LEVEL is unknown', () => {
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/^Invalid configuration: LOG_LEVEL .*"info".*\(got "loud"\)$/)
+  })
+})

@@ -1,0 +1,23 @@
+// One in-memory PGlite per test file: creating one costs seconds and hundreds of MB, so files
+// share it and reset the schema between tests instead.
+import { PGlite } from '@electric-sql/pglite'
+import { createDb, type Db } from '../../src/db/client.ts'
+
+let shared: Promise<PGlite> | null = null
+
+export function sharedPglite(): Promise<PGlite> {
+  shared ??= PGlite.create('memory://')
+  return shared
+}
+
+/** A Db over the file's shared PGlite, emptied first (every table and migration record dropped). */
+export async function freshPgliteDb(): Promise<Db> {
+  const pglite = await sharedPglite()
+  await pglite.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;')
+  return createDb({ pglite })
+}
+
+export async function closeSharedPglite(): Promise<void> {
+  if (shared) await (await shared).close()
+  shared = null
+}
