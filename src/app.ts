@@ -9,6 +9,7 @@ import type { Db } from './db/client.ts'
 import { registerErrorHandler } from './http/error-handler.ts'
 import { databasePlugin } from './http/plugins/database.plugin.ts'
 import { registerRoutes } from './http/routes.ts'
+import { servicesPlugin } from './http/plugins/services.plugin.ts'
 
 export interface BuildOptions {
   /** An open database handle to use instead of opening one from the config (the caller closes it). */
@@ -31,7 +32,8 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger === false ? false : loggerOptions(config),
-    ajv: { customOptions: { allErrors: true } },
+    // removeAdditional off: an unknown field is a 400 naming it, not silently dropped.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandler(app)
@@ -46,11 +48,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       tags: [
         { name: 'catalog', description: 'Models, GPUs and prices the estimates draw on.' },
         { name: 'health', description: 'Liveness and readiness probes.' },
+        { name: 'estimates', description: 'Memory, speed, time, cost and risk of a fine-tuning configuration.' },
       ],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(databasePlugin, { config, db: options.db, prepare: options.prepareDatabase })
+  await app.register(servicesPlugin, { config })
   await app.register(registerRoutes)
   return app
 }

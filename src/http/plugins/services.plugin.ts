@@ -1,0 +1,36 @@
+// Builds the transport-free services once and decorates the app with them; GraphQL resolvers reach
+// the same instances (ctx.app.estimates, ...). Authentication is the one transport concern here:
+// every request gets `request.serviceContext` (who is calling, the request logger), which the
+// routes pass to the services, which decide what that caller may do.
+import fp from 'fastify-plugin'
+import type { Config } from '../../config.ts'
+import { createApiKeyRepository } from '../../db/api-key.repository.ts'
+import { AccessPolicy, AuthService } from '../../services/auth.service.ts'
+import type { ServiceContext } from '../../services/context.ts'
+import { EstimateService } from '../../services/estimate.service.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auth: AuthService
+    estimates: EstimateService
+  }
+  interface FastifyRequest {
+    serviceContext: ServiceContext
+  }
+}
+
+export interface ServicesPluginOptions {
+  config: Config
+}
+
+export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) => {
+  const access = new AccessPolicy(config.REQUIRE_AUTH)
+  const auth = new AuthService(createApiKeyRepository(app.db.prisma), access, config.ADMIN_API_KEY)
+  app.decorate('auth', auth)
+  app.decorate('estimates', new EstimateService(app.catalog, access))
+
+  app.decorateRequest('serviceContext', null as unknown as ServiceContext)
+  app.addHook('onRequest', async (request) => {
+    request.serviceContext = { actor: await auth.authenticate(request.headers.authorization), log: request.log }
+  })
+}, { name: 'services', dependencies: ['database'] })

@@ -1,0 +1,239 @@
+// Turns an estimate request into engine input and back: checks it (the same schema REST uses,
+// plus the rules a schema cannot say), resolves catalog ids into plain specs and the price in
+// effect now, applies the documented defaults, runs the pure engine, and records which prices
+// were used. Inline model and GPU specs with an explicit price never touch the database.
+import { applyDefaults } from '../estimation/defaults.ts'
+import { estimate as runEngine } from '../estimation/estimate.ts'
+import type { EstimateInput, EstimateResult, GpuSpec, ModelSpec } from '../estimation/types.ts'
+import { AppError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
+import {
+  EstimateRequestSchema,
+  type EstimateRequest,
+  type EstimateResponse,
+} from '../http/schemas/estimate.schemas.ts'
+import type { AccessPolicy } from './auth.service.ts'
+import type { CatalogService, GpuRecord, ModelRecord, PriceRecord } from './catalog.service.ts'
+import type { ServiceContext } from './context.ts'
+import { validator } from './validation.ts'
+
+export type { EstimateRequest, EstimateResponse }
+export type PriceUsed = EstimateResponse['pricesUsed'][number]
+
+/** What a request resolved to: the engine input (defaults applied) and where its parts came from. */
+export interface ResolvedEstimate {
+  input: EstimateInput
+  pricesUsed: PriceUsed[]
+  resolved: EstimateResponse['resolved']
+  /** The on-demand (list) price of the same GPU, provider and region, for FinOps ListCost; null when unknown. */
+  listUsdPerGpuHour: number | null
+}
+
+const checkRequest = validator(EstimateRequestSchema)
+
+export function modelSpecOf(m: ModelRecord): ModelSpec {
+  const extra = m.extra ?? {}
+  const spec: ModelSpec = {
+    name: m.name,
+    hiddenSize: m.hiddenSize,
+    intermediateSize: m.intermediateSize,
+    numLayers: m.numLayers,
+    numAttentionHeads: m.numAttentionHeads,
+    numKeyValueHeads: m.numKeyValueHeads,
+    vocabSize: m.vocabSize,
+    tieWordEmbeddings: m.tieWordEmbeddings,
+  }
+  if (m.headDim !== null) spec.headDim = m.headDim
+  if (m.numExperts !== null && m.numExperts > 1) {
+    spec.numExperts = m.numExperts
+    spec.expertsPerToken = m.expertsPerToken ?? 1
+    spec.moeIntermediateSize = m.moeIntermediateSize ?? m.intermediateSize
+  }
+  // Architecture quirks the seed and the config.json import keep in `extra`, in config.json words.
+  if (extra.qkv_bias === true || extra.attention_bias === true) spec.attentionBias = true
+  if (extra.qk_norm === true) spec.qkNorm = true
+  if (m.family === 'gemma2') spec.normsPerLayer = 4
+  if (typeof extra.shared_expert_intermediate_size === 'number') spec.sharedExpertIntermediateSize = extra.shared_expert_intermediate_size
+  else if (extra.shared_expert === true) spec.sharedExpertIntermediateSize = m.moeIntermediateSize ?? m.intermediateSize
+  if (typeof extra.interleave_moe_layer_step === 'number' && extra.interleave_moe_layer_step > 1) spec.moeLayerStep = extra.interleave_moe_layer_step
+  if (typeof extra.intermediate_size_mlp === 'number' && spec.numExperts) {
+    // Llama 4: intermediate_size is the experts' width, intermediate_size_mlp the dense layers'.
+    spec.moeIntermediateSize = m.intermediateSize
+    spec.intermediateSize = extra.intermediate_size_mlp
+  }
+  return spec
+}
+
+/** Null when the catalog GPU has no BF16 figure: the engine cannot time it. */
+export function gpuSpecOf(g: GpuRecord): GpuSpec | null {
+  const bf16 = g.bf16Tflops ?? g.fp16Tflops
+  if (bf16 === null) return null
+  const spec: GpuSpec = { name: g.name, memoryGiB: g.memoryGiB, bf16Tflops: bf16, memoryBandwidthTBps: g.memoryBandwidthTBps }
+  if (g.fp16Tflops !== null) spec.fp16Tflops = g.fp16Tflops
+  if (g.fp8Tflops !== null) spec.fp8Tflops = g.fp8Tflops
+  if (g.interconnectGBps !== null) spec.interconnectGBps = g.interconnectGBps
+  return spec
+}
+
+/** The rules a JSON schema cannot express; each names the field to fix. */
+export function semanticErrors(model: ModelSpec, request: EstimateRequest): FieldError[] {
+  const modelField = '/model'
+  const errors: FieldError[] = []
+  const add = (field: string, message: string) => errors.push({ field, message })
+  if (model.numAttentionHeads % model.numKeyValueHeads !== 0) {
+    add(`${modelField}/numKeyValueHeads`, `must divide numAttentionHeads (${model.numAttentionHeads}); ${model.numKeyValueHeads} does not`)
+  }
+  if (model.headDim === undefined && model.hiddenSize % model.numAttentionHeads !== 0) {
+    add(`${modelField}/headDim`, `is required when numAttentionHeads (${model.numAttentionHeads}) does not divide hiddenSize (${model.hiddenSize})`)
+  }
+  const moeFields = [model.expertsPerToken, model.moeIntermediateSize, model.sharedExpertIntermediateSize].some((v) => v !== undefined)
+  if (model.numExperts === undefined && moeFields) add(`${modelField}/numExperts`, 'is required with expertsPerToken, moeIntermediateSize or sharedExpertIntermediateSize')
+  if (model.numExperts !== undefined && model.expertsPerToken === undefined) add(`${modelField}/expertsPerToken`, 'is required with numExperts')
+  if (model.numExperts !== undefined && model.expertsPerToken !== undefined && model.expertsPerToken > model.numExperts) {
+    add(`${modelField}/expertsPerToken`, `must be at most numExperts (${model.numExperts})`)
+  }
+
+  const m = request.method
+  const lowRank = m.type === 'lora' || m.type === 'qlora'
+  if (m.type !== 'freeze') {
+    if (m.trainableLayers !== undefined) add('/method/trainableLayers', 'applies only to method type freeze')
+    if (m.strategy !== undefined) add('/method/strategy', 'applies only to method type freeze')
+  } else if (m.trainableLayers !== undefined && m.strategy !== undefined) {
+    add('/method/strategy', 'cannot be combined with trainableLayers; give one of them')
+  }
+  if (m.trainableLayers !== undefined && m.trainableLayers > model.numLayers) {
+    add('/method/trainableLayers', `must be at most the model's numLayers (${model.numLayers})`)
+  }
+  if (!lowRank) {
+    for (const key of ['rank', 'alpha', 'targetModules', 'layerRanks'] as const) {
+      if (m[key] !== undefined) add(`/method/${key}`, 'applies only to method types lora and qlora')
+    }
+  }
+  if (m.layerRanks !== undefined && m.layerRanks.length > model.numLayers) {
+    add('/method/layerRanks', `has ${m.layerRanks.length} entries; the model has ${model.numLayers} layers`)
+  }
+  if (m.type !== 'qlora') {
+    // LoRA over quantised weights is QLoRA: say so rather than silently ignore the field.
+    if (m.quantization !== undefined) add('/method/quantization', 'applies only to method type qlora')
+    if (m.doubleQuantization !== undefined) add('/method/doubleQuantization', 'applies only to method type qlora')
+  }
+  return errors
+}
+
+export class EstimateService {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly access: AccessPolicy,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** POST /v1/estimates and GraphQL estimate(input:). */
+  async estimate(request: EstimateRequest, ctx: ServiceContext): Promise<EstimateResponse> {
+    this.access.read(ctx)
+    const resolved = await this.resolve(request)
+    return this.run(resolved)
+  }
+
+  /** Runs the engine on resolved input; what scenarios store. */
+  run(resolved: ResolvedEstimate): EstimateResponse {
+    const result: EstimateResult = runEngine(resolved.input)
+    return { ...result, pricesUsed: resolved.pricesUsed, resolved: resolved.resolved }
+  }
+
+  /** Validates the request and resolves ids and prices, without running the engine. */
+  async resolve(raw: unknown, at: Date = this.now()): Promise<ResolvedEstimate> {
+    const request = checkRequest<EstimateRequest>(raw)
+    const [model, gpu] = await Promise.all([this.resolveModel(request.model), this.resolveGpu(request.hardware.gpu)])
+    const errors = semanticErrors(model.spec, request)
+    if (errors.length > 0) throw ValidationError.of(errors)
+    const price = await this.resolvePrice(request, gpu.id, at)
+    const { model: _m, hardware, pricing: _p, ...rest } = request
+    const input = applyDefaults({
+      ...rest,
+      model: model.spec,
+      hardware: { ...hardware, gpu: gpu.spec },
+      ...(price.used ? { pricing: { ...request.pricing, usdPerGpuHour: price.used.usdPerGpuHour } } : {}),
+    })
+    return {
+      input,
+      pricesUsed: price.used ? [price.used] : [],
+      resolved: { modelId: model.id, modelName: model.spec.name ?? 'inline model', gpuId: gpu.id, gpuName: gpu.spec.name },
+      listUsdPerGpuHour: price.listUsdPerGpuHour,
+    }
+  }
+
+  private async resolveModel(model: EstimateRequest['model']): Promise<{ id: string | null; spec: ModelSpec }> {
+    if (typeof model !== 'string') return { id: null, spec: model as ModelSpec }
+    const record = await this.catalog.getModel(model).catch(rethrowNotFound('ESTIMATE_MODEL_NOT_FOUND', '/model', 'model', model))
+    return { id: record.id, spec: modelSpecOf(record) }
+  }
+
+  private async resolveGpu(gpu: EstimateRequest['hardware']['gpu']): Promise<{ id: string | null; spec: GpuSpec }> {
+    if (typeof gpu !== 'string') return { id: null, spec: gpu }
+    const record = await this.catalog.getGpu(gpu).catch(rethrowNotFound('ESTIMATE_GPU_NOT_FOUND', '/hardware/gpu', 'GPU', gpu))
+    const spec = gpuSpecOf(record)
+    if (!spec) throw new ValidationError('/hardware/gpu', `"${gpu}" has no BF16/FP16 TFLOPS in the catalog; pass an inline GPU spec`, 'ESTIMATE_GPU_UNTIMED')
+    return { id: record.id, spec }
+  }
+
+  /**
+   * An explicit usdPerGpuHour wins. Otherwise the cheapest catalog price in effect at `at` for the
+   * GPU and the given provider/region/pricing model (on-demand by default). Without a pricing
+   * block a missing price just leaves the estimate unpriced; with one, it is a 404.
+   */
+  private async resolvePrice(request: EstimateRequest, gpuId: string | null, at: Date): Promise<{ used: PriceUsed | null; listUsdPerGpuHour: number | null }> {
+    const pricing = request.pricing ?? {}
+    if (pricing.usdPerGpuHour !== undefined) {
+      const used: PriceUsed = {
+        source: 'request', usdPerGpuHour: pricing.usdPerGpuHour, pricePointId: null, gpuId,
+        provider: pricing.provider ?? null, region: pricing.region ?? null, pricingModel: pricing.pricingModel ?? null, effectiveFrom: null,
+      }
+      return { used, listUsdPerGpuHour: pricing.pricingModel === undefined || pricing.pricingModel === 'on-demand' ? pricing.usdPerGpuHour : null }
+    }
+    const asked = request.pricing !== undefined
+    if (gpuId === null) {
+      if (asked) throw new ValidationError('/pricing/usdPerGpuHour', 'is required with an inline GPU: catalog prices belong to catalog GPUs')
+      return { used: null, listUsdPerGpuHour: null }
+    }
+    const pricingModel = pricing.pricingModel ?? 'on-demand'
+    const filter = { gpu: gpuId, provider: pricing.provider, region: pricing.region, at }
+    const cheapest = await this.cheapestPrice({ ...filter, pricingModel })
+    if (!cheapest) {
+      if (!asked) return { used: null, listUsdPerGpuHour: null }
+      const what = [pricing.provider, pricing.region, pricingModel].filter(Boolean).join(' ')
+      throw new AppError('ESTIMATE_PRICE_NOT_FOUND', 404, `No ${what} price for GPU "${gpuId}" in effect at ${at.toISOString()}`, [
+        { field: pricing.provider ? '/pricing/provider' : '/pricing', message: 'matches no catalog price' },
+      ])
+    }
+    const list = pricingModel === 'on-demand'
+      ? cheapest
+      : await this.cheapestPrice({ gpu: gpuId, provider: cheapest.provider, region: cheapest.region, pricingModel: 'on-demand', at })
+    return {
+      used: {
+        source: 'catalog', usdPerGpuHour: cheapest.usdPerGpuHour, pricePointId: cheapest.id, gpuId,
+        provider: cheapest.provider, region: cheapest.region, pricingModel: cheapest.pricingModel,
+        effectiveFrom: cheapest.effectiveFrom.toISOString(),
+      },
+      listUsdPerGpuHour: list?.usdPerGpuHour ?? null,
+    }
+  }
+
+  private async cheapestPrice(filter: { gpu: string; provider?: string | undefined; region?: string | undefined; pricingModel: string; at: Date }): Promise<PriceRecord | null> {
+    let best: PriceRecord | null = null
+    let cursor: string | undefined
+    do {
+      const page = await this.catalog.listPrices(filter, { limit: 200, cursor })
+      for (const p of page.items) if (!best || p.usdPerGpuHour < best.usdPerGpuHour) best = p
+      cursor = page.nextCursor ?? undefined
+    } while (cursor)
+    return best
+  }
+}
+
+function rethrowNotFound(code: string, field: string, kind: string, id: string) {
+  return (err: unknown): never => {
+    if (err instanceof NotFoundError) {
+      throw new AppError(code, 404, `No ${kind} with id "${id}" in the catalog`, [{ field, message: `"${id}" is not in the catalog` }])
+    }
+    throw err
+  }
+}

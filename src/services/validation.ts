@@ -1,0 +1,40 @@
+// Services check their inputs against the same TypeBox schemas REST validates with, so a caller
+// that bypasses Fastify (GraphQL, scripts) gets the same 400 naming the same field.
+import type { Static, TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
+import { ValidationError, type FieldError } from '../errors.ts'
+
+interface Issue {
+  keyword: string
+  instancePath: string
+  params: Record<string, unknown>
+  message: string
+}
+
+function fieldErrors(issues: Issue[]): FieldError[] {
+  // anyOf adds a summary next to each branch's issues, and additionalProperties one next to the
+  // per-property "schema is false"; the specific issues say more.
+  const specific = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'additionalProperties')
+  const seen = new Set<string>()
+  return (specific.length > 0 ? specific : issues).flatMap((issue): FieldError[] => {
+    const errors: FieldError[] =
+      issue.keyword === 'required' && Array.isArray(issue.params.requiredProperties)
+        ? issue.params.requiredProperties.map((name) => ({ field: `${issue.instancePath}/${String(name)}`, message: 'is required' }))
+        : issue.keyword === 'boolean'
+          ? [{ field: issue.instancePath, message: 'is not an allowed property' }]
+          : [{ field: issue.instancePath || '/', message: issue.message + allowedValues(issue) }]
+    return errors.filter((e) => !seen.has(`${e.field} ${e.message}`) && seen.add(`${e.field} ${e.message}`))
+  })
+}
+
+const allowedValues = (issue: Issue) =>
+  Array.isArray(issue.params.allowedValues) ? `: ${issue.params.allowedValues.join(', ')}` : ''
+
+/** A checker for one schema: returns the value typed, or throws a 400 ValidationError naming every bad field. */
+export function validator<T extends TSchema>(schema: T, code = 'VALIDATION_FAILED') {
+  const compiled = Compile(schema)
+  return <V = Static<T>>(value: unknown): V => {
+    if (compiled.Check(value)) return value as V
+    throw ValidationError.of(fieldErrors([...compiled.Errors(value)] as Issue[]), code)
+  }
+}
