@@ -1,10 +1,13 @@
 // Entry point: validate the config, build the app (migrate, seed an empty catalog), listen, and
 // close gracefully on SIGTERM/SIGINT. Startup problems print one line and exit 1.
+import { existsSync } from 'node:fs'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
 
 async function main(): Promise<void> {
+  // A .env in the working directory fills in what the environment leaves unset (it never overrides).
+  if (existsSync('.env')) process.loadEnvFile('.env')
   const config = loadConfig(process.env)
   const app = await buildApp(config)
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: false }, async ({ signal, err }) => {
