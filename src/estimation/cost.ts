@@ -2,7 +2,7 @@
 // data transfer and engineering time, in money and in shares; and which offer is cheapest.
 // Price offers arrive as plain data (the service reads them from the catalog); no I/O here.
 
-import type { MethodType } from './types.ts'
+import type { EstimateInput, EstimateResult, MethodType } from './types.ts'
 
 export type PricingModel = 'on-demand' | 'spot' | 'reserved'
 
@@ -144,4 +144,77 @@ export function pickOffer(
 
 function definedOnly<T extends object>(o: Partial<T>): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** The contract's `cost` block: compute only, gpuHours × the request's price (null when either is missing). */
+export function estimateCost(input: EstimateInput, gpuHours: number | null): EstimateResult['cost'] {
+  const price = input.pricing?.usdPerGpuHour ?? null
+  return { totalUsd: price !== null && gpuHours !== null ? gpuHours * price : null, usdPerGpuHour: price }
+}
+
+export interface CostReportInput {
+  method: MethodType
+  totalParams: number
+  trainableParams: number
+  /** GPU-hours of one run (EstimateResult.speed.gpuHours). */
+  gpuHours: number
+  /** Catalog id of the GPU, to price it at every offer. */
+  gpuId?: string
+  offers?: PriceOffer[]
+  /** Explicit price; wins over the offers. */
+  usdPerGpuHour?: number
+  pricing?: { provider?: string; region?: string; pricingModel?: PricingModel }
+  /** Checkpoints kept (default: one per epoch, HF Trainer `save_strategy="epoch"`). */
+  checkpoints?: { count?: number; retentionMonths?: number; resumable?: boolean }
+  epochs?: number
+  /** Bytes sent out of the cloud; default one final artefact. */
+  egressBytes?: number
+  engineeringHours?: number
+  rates?: Partial<CostRates>
+}
+
+export interface CostReport {
+  breakdown: CostBreakdown
+  /** The price the breakdown used and where it came from. */
+  price: { usdPerGpuHour: number; source: 'request' | 'offer'; offer: PriceOffer | null } | null
+  /** The same job at every offer for this GPU, cheapest first. */
+  offers: OfferCost[]
+  cheapest: OfferCost | null
+  checkpointBytes: number
+  assumptions: string[]
+}
+
+/**
+ * The full cost picture of one job, from an estimate's parameters and GPU-hours. Storage keeps
+ * one checkpoint per epoch for one month (S3 bills per GB-month) unless told otherwise; the base
+ * model is downloaded once (free ingress); one final artefact leaves the cloud; engineering time
+ * is counted only when given, because it depends on the team, not on the job.
+ */
+export function costReport(input: CostReportInput): CostReport {
+  const ranked = input.gpuId ? rankOffers(input.gpuHours, input.gpuId, input.offers ?? []) : []
+  const offer = input.gpuId ? pickOffer(input.gpuId, input.offers ?? [], input.pricing ?? {}) : null
+  const price = input.usdPerGpuHour !== undefined
+    ? { usdPerGpuHour: input.usdPerGpuHour, source: 'request' as const, offer: null }
+    : offer ? { usdPerGpuHour: offer.usdPerGpuHour, source: 'offer' as const, offer } : null
+  const ck = input.checkpoints ?? {}
+  const oneCheckpoint = checkpointBytes(input.method, input.totalParams, input.trainableParams, ck.resumable ?? false)
+  const artefact = checkpointBytes(input.method, input.totalParams, input.trainableParams)
+  const count = ck.count ?? Math.max(1, Math.ceil(input.epochs ?? 1))
+  const retentionMonths = ck.retentionMonths ?? 1
+  const breakdown = jobCost({
+    gpuHours: input.gpuHours,
+    usdPerGpuHour: price?.usdPerGpuHour ?? 0,
+    storage: { checkpointBytes: oneCheckpoint, count, retentionMonths },
+    transfer: { ingressBytes: input.totalParams * CHECKPOINT_BYTES_PER_PARAM, egressBytes: input.egressBytes ?? artefact },
+    ...(input.engineeringHours !== undefined ? { engineeringHours: input.engineeringHours } : {}),
+    ...(input.rates ? { rates: input.rates } : {}),
+  })
+  const assumptions = [
+    price ? `compute at $${price.usdPerGpuHour}/GPU-hour (${price.source === 'request' ? 'given in the request' : `${price.offer!.provider} ${price.offer!.region} ${price.offer!.pricingModel}`})` : 'no price given or offered: compute is not priced',
+    `${count} checkpoint(s) of ${(oneCheckpoint / GIB).toFixed(2)} GiB kept ${retentionMonths} month(s)`,
+    `base model downloaded once (${((input.totalParams * CHECKPOINT_BYTES_PER_PARAM) / GIB).toFixed(1)} GiB, ingress $${breakdown.rates.ingressUsdPerGb}/GiB)`,
+    `${((input.egressBytes ?? artefact) / GIB).toFixed(2)} GiB egress at $${breakdown.rates.egressUsdPerGb}/GiB`,
+    input.engineeringHours !== undefined ? `${input.engineeringHours} engineering hours at $${breakdown.rates.engineeringUsdPerHour}/h` : 'engineering time not counted (give engineeringHours)',
+  ]
+  return { breakdown, price, offers: ranked, cheapest: ranked[0] ?? null, checkpointBytes: oneCheckpoint, assumptions }
 }

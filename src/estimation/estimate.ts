@@ -3,6 +3,8 @@
 // (and is where the cost and forgetting modules plug in).
 
 import { describeArchitecture, type Architecture } from './architecture.ts'
+import { estimateCost } from './cost.ts'
+import { estimateForgetting } from './forgetting.ts'
 import { GIB, estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
@@ -120,11 +122,5 @@ export function estimateCore(input: EstimateInput): CoreResult {
 
 export function estimate(input: EstimateInput): EstimateResult {
   const { internals: _internals, ...core } = estimateCore(input)
-  const price = input.pricing?.usdPerGpuHour ?? null
-  const totalUsd = price !== null && core.speed.gpuHours !== null ? core.speed.gpuHours * price : null
-  return {
-    ...core,
-    cost: { totalUsd, usdPerGpuHour: price },
-    forgetting: { risk: 0 },
-  }
+  return { ...core, cost: estimateCost(input, core.speed.gpuHours), forgetting: estimateForgetting(input, core.parameters) }
 }

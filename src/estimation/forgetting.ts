@@ -16,7 +16,9 @@
 // R(p)  = replay of original data, share p of the mix (Bethune et al. 2025).
 // G(λ)  = L2-SP / EWC pull towards the base weights, strength λ.
 
-import type { ForgettingDomain, ForgettingRegime, ForgettingSpec, MethodType } from './types.ts'
+import { describeArchitecture } from './architecture.ts'
+import { ALL_LINEAR_TARGETS, planMethod } from './methods.ts'
+import type { EstimateInput, EstimateResult, ForgettingDomain, ForgettingRegime, ForgettingSpec, MethodSpec, MethodType } from './types.ts'
 
 export interface ForgettingInput {
   method: MethodType
@@ -237,4 +239,48 @@ function mitigations(input: ForgettingInput, spec: ForgettingSpec, set: Setting)
 
 function fmtTokens(n: number): string {
   return n >= 1e9 ? `${n / 1e9}B` : `${Math.round(n / 1e6)}M`
+}
+
+/** Exposure assumed when a request gives no datasetTokens: the fit's own reference (one IFT epoch). */
+function tokensOf(input: EstimateInput): number {
+  const t = input.training
+  if (t.datasetTokens !== undefined) return t.datasetTokens * Math.max(0, t.epochs)
+  const s = input.forgetting ?? {}
+  return SETTINGS[s.domain ?? 'near'][s.regime ?? 'instruction'].refTokens
+}
+
+/** The contract's `forgetting` block of an estimate. */
+export function estimateForgetting(input: EstimateInput, parameters: { total: number; trainable: number }): EstimateResult['forgetting'] {
+  const r = forgettingRisk({
+    method: input.method.type, trainableShare: parameters.trainable / parameters.total, trainingTokens: tokensOf(input),
+    ...(input.forgetting ? { spec: input.forgetting } : {}),
+  })
+  return { risk: r.risk, level: r.level, expectedDrop: r.expectedDrop }
+}
+
+/**
+ * The full assessment of an estimate request, with what each technique would buy. The LoRA
+ * alternative is r = 16 on all linear layers (the §2.6 recommendation); the freezing alternative
+ * trains the top quarter of the layers (the engine's "aggressive" strategy).
+ */
+const ALTERNATIVE: Omit<MethodSpec, 'type'> = { rank: 16, alpha: 32, targetModules: [], quantization: 'nf4', doubleQuantization: false }
+
+export function assessForgetting(input: EstimateInput): ForgettingResult {
+  const a = describeArchitecture(input.model)
+  const share = (method: EstimateInput['method']) => {
+    const p = planMethod(a, method)
+    return (p.trainableBase + p.adapterParams) / a.total
+  }
+  const m = input.method
+  return forgettingRisk({
+    method: m.type,
+    trainableShare: share(m),
+    trainingTokens: tokensOf(input),
+    ...(m.type === 'lora' || m.type === 'qlora' ? { rank: m.rank } : {}),
+    ...(input.forgetting ? { spec: input.forgetting } : {}),
+    alternatives: {
+      loraShare: share({ ...ALTERNATIVE, type: 'lora', targetModules: [...ALL_LINEAR_TARGETS] }),
+      freezeShare: share({ ...ALTERNATIVE, type: 'freeze', strategy: 'aggressive' }),
+    },
+  })
 }

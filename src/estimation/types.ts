@@ -171,7 +171,8 @@ export interface EstimateResult {
     gpuHours: number | null
   }
   cost: { totalUsd: number | null; usdPerGpuHour: number | null }
-  forgetting: { risk: number }
+  /** Risk in [0, 1]; level and expected benchmark drop from src/estimation/forgetting.ts. */
+  forgetting: { risk: number; level?: 'low' | 'moderate' | 'high'; expectedDrop?: number }
   assumptions: string[]
   warnings: Warning[]
 }

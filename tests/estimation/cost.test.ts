@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { checkpointBytes, DEFAULT_COST_RATES, jobCost, pickOffer, rankOffers, type PriceOffer } from '../../src/estimation/cost.ts'
+import { checkpointBytes, costReport, DEFAULT_COST_RATES, jobCost, pickOffer, rankOffers, type PriceOffer } from '../../src/estimation/cost.ts'
+import { estimate } from '../../src/estimation/estimate.ts'
+import { OFFERS, request } from './fixtures/part2.ts'
 
 const GIB = 2 ** 30
 
@@ -82,5 +84,36 @@ describe('offers', () => {
     expect(pickOffer('a100-80gb', offers, { pricingModel: 'on-demand' })?.provider).toBe('lambda')
     expect(pickOffer('a100-80gb', offers, { provider: 'aws', pricingModel: 'on-demand' })?.usdPerGpuHour).toBe(5.1207)
     expect(pickOffer('b200', offers)).toBeNull()
+  })
+})
+
+describe('costReport and the estimate cost block', () => {
+  it('prices a job at its offers and builds the breakdown with documented defaults', () => {
+    // Llama-2-7B LoRA r=16 q,v: 8,388,608 trainable; 10 GPU-h
+    // lambda on-demand $1.79 → compute $17.90
+    // storage: 2 epochs → 2 adapters × 16,777,216 B = 2 × 0.015625 GiB × 1 month × $0.023 = $0.00071875
+    // transfer: ingress 13.48 GB free; egress one adapter 0.015625 GiB × $0.09 = $0.00140625
+    const r = costReport({ method: 'lora', totalParams: 6_738_415_616, trainableParams: 8_388_608, gpuHours: 10, gpuId: 'a100-80gb', offers: OFFERS, pricing: { pricingModel: 'on-demand' }, epochs: 2 })
+    expect(r.price).toMatchObject({ usdPerGpuHour: 1.79, source: 'offer' })
+    expect(r.breakdown.computeUsd).toBeCloseTo(17.9, 10)
+    expect(r.breakdown.storageUsd).toBeCloseTo(0.00071875, 12)
+    expect(r.breakdown.transferUsd).toBeCloseTo(0.00140625, 12)
+    expect(r.breakdown.engineeringUsd).toBe(0)
+    expect(r.cheapest).toMatchObject({ provider: 'aws', pricingModel: 'spot' })
+    expect(r.offers).toHaveLength(3)
+  })
+  it('lets storage and engineering dominate a small LoRA job, and compute dominate a large full fine-tune', () => {
+    const lora = costReport({ method: 'lora', totalParams: 6_738_415_616, trainableParams: 8_388_608, gpuHours: 2, usdPerGpuHour: 1.79, engineeringHours: 8 })
+    expect(lora.breakdown.shares.engineering).toBeGreaterThan(0.9)
+    // full: 2000 GPU-h × $1.79 = $3580; 3 full checkpoints with optimizer state: (2 + 12) B × 6.74e9 = 87.86 GiB each
+    const full = costReport({ method: 'full', totalParams: 6_738_415_616, trainableParams: 6_738_415_616, gpuHours: 2000, usdPerGpuHour: 1.79, engineeringHours: 8, checkpoints: { count: 3, resumable: true } })
+    expect(full.checkpointBytes).toBe(6_738_415_616 * 14)
+    expect(full.breakdown.shares.compute).toBeGreaterThan(0.8)
+  })
+  it('fills the contract cost block as gpuHours × the request price', () => {
+    const e = estimate(request({ pricing: { usdPerGpuHour: 2 } }))
+    expect(e.cost.usdPerGpuHour).toBe(2)
+    expect(e.cost.totalUsd).toBeCloseTo(e.speed.gpuHours! * 2, 10)
+    expect(estimate(request()).cost).toEqual({ totalUsd: null, usdPerGpuHour: null })
   })
 })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { forgettingRisk, levelOf, replayFactor, riskOf, type ForgettingInput } from '../../src/estimation/forgetting.ts'
+import { assessForgetting, forgettingRisk, levelOf, replayFactor, riskOf, type ForgettingInput } from '../../src/estimation/forgetting.ts'
+import { estimate } from '../../src/estimation/estimate.ts'
+import { method, request } from './fixtures/part2.ts'
 
 // Llama-2-7B, LoRA r=16 on all linear layers: 16 × 2,498,560 / 6,738,415,616 = 0.005933
 const LORA16_SHARE = 0.005933
@@ -106,5 +108,32 @@ describe('properties', () => {
       expect(b).toBeLessThanOrEqual(1)
       expect(b).toBeGreaterThanOrEqual(a)
     }))
+  })
+})
+
+describe('forgetting of an estimate request', () => {
+  it('fills the contract block from the engine parameter counts', () => {
+    // LoRA r=16 q,v on Llama-2-7B: 32 layers × 2 × 16 × (4096 + 4096) = 8,388,608 trainable,
+    // share 8,388,608 / 6,738,415,616 = 0.00124489
+    // near/instruction, 50M tokens, lr_ref: ΔF = 0.073 × (50/103)^0.17 × 0.00124489^0.073
+    //   = 0.073 × 0.884387 × 0.613684 = 0.0396196
+    const e = estimate(request())
+    expect(e.forgetting.expectedDrop).toBeCloseTo(0.0396196, 5)
+    expect(e.forgetting.risk).toBeCloseTo(1 - Math.exp(-0.0396196 / 0.075), 5)
+    expect(e.forgetting.level).toBe('moderate')
+  })
+  it('reacts to the request forgetting block', () => {
+    const plain = estimate(request({ method: method('full') })).forgetting.risk
+    const hot = estimate(request({ method: method('full'), forgetting: { learningRate: 1e-4 } })).forgetting.risk
+    const replayed = estimate(request({ method: method('full'), forgetting: { replayShare: 0.05 } })).forgetting.risk
+    expect(hot).toBeGreaterThan(plain)
+    expect(replayed).toBeLessThan(plain)
+  })
+  it('shows every technique for a full fine-tune, with LoRA and freezing alternatives from the architecture', () => {
+    const r = assessForgetting(request({ method: method('full') }))
+    expect(r.mitigations.map((m) => m.technique)).toEqual(['parameter-regularization', 'selective-freezing', 'low-rank-adaptation', 'replay'])
+    // LoRA r=16 on all linear layers: 39,976,960 / 6,738,415,616 = 0.0059327
+    expect(r.mitigations[2]!.setting).toContain('0.593 %')
+    expect(r.mitigations.every((m) => m.riskWith < m.riskWithout)).toBe(true)
   })
 })
