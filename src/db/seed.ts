@@ -255,16 +255,20 @@ export async function seedCatalog(prisma: PrismaClient, catalog = loadCatalog())
   const createdGpus = await prisma.gpu.createMany({ data: gpus, skipDuplicates: true })
   const createdModels = await prisma.llmModel.createMany({ data: models, skipDuplicates: true })
   const createdPrices = await prisma.pricePoint.createMany({ data: prices.rows, skipDuplicates: true })
-  // Refresh rows the seed still owns; the ones just created are already current.
+  // Refresh rows the seed still owns where the seed data changed; the ones just created are current.
   let updatedGpus = 0
   let updatedModels = 0
   if (createdGpus.count < gpus.length) {
+    const current = new Map((await prisma.gpu.findMany({ where: { managedBy: 'seed' } })).map((row) => [row.id, row]))
     for (const { id, ...data } of gpus) {
+      if (!differs(data, current.get(id))) continue
       updatedGpus += (await prisma.gpu.updateMany({ where: { id, managedBy: 'seed' }, data })).count
     }
   }
   if (createdModels.count < models.length) {
+    const current = new Map((await prisma.llmModel.findMany({ where: { managedBy: 'seed' } })).map((row) => [row.id, row]))
     for (const { id, ...data } of models) {
+      if (!differs(data, current.get(id))) continue
       updatedModels += (await prisma.llmModel.updateMany({ where: { id, managedBy: 'seed' }, data })).count
     }
   }
@@ -274,6 +278,22 @@ export async function seedCatalog(prisma: PrismaClient, catalog = loadCatalog())
     prices: { created: createdPrices.count },
     skippedAccelerators: prices.skipped,
   }
+}
+
+/** JSON with sorted keys and bigints as strings: jsonb does not keep key order. */
+const canonical = (value: unknown) =>
+  JSON.stringify(value ?? null, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString()
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+    }
+    return v
+  })
+
+/** True when a seed-managed row exists and any seeded field differs from the seed data. */
+function differs(data: object, row: object | undefined): boolean {
+  if (!row) return false
+  return Object.entries(data).some(([key, value]) => canonical(value) !== canonical((row as Record<string, unknown>)[key]))
 }
 
 /** Seeds only an empty catalog, so restarts cost one count query. Returns null when nothing was done. */

@@ -72,7 +72,8 @@ describe('seeding the catalog (PostgreSQL)', () => {
     await prisma().gpu.update({ where: { id: 'a100-80gb' }, data: { managedBy: 'admin', memoryGiB: 81.5 } })
     await prisma().gpu.update({ where: { id: 'l4' }, data: { notes: 'hand-edited without taking ownership' } })
     const result = await seedCatalog(prisma())
-    expect(result).toMatchObject({ gpus: { created: 0, updated: 15 }, models: { created: 0, updated: 32 }, prices: { created: 0 } })
+    // Only the hand-edited seed row differs from the seed data; the admin row is skipped.
+    expect(result).toMatchObject({ gpus: { created: 0, updated: 1 }, models: { created: 0, updated: 0 }, prices: { created: 0 } })
     expect(await prisma().gpu.count()).toBe(16)
     expect(await prisma().pricePoint.count()).toBe(40)
     expect(await prisma().gpu.findUniqueOrThrow({ where: { id: 'a100-80gb' } })).toMatchObject({ managedBy: 'admin', memoryGiB: 81.5 })
