@@ -96,7 +96,7 @@ export interface CatalogRepository {
 
 type ModelRow = Prisma.LlmModelGetPayload<object>
 
-function toModel({ paramsTotal, extra, ...row }: ModelRow): ModelRecord {
+export function toModel({ paramsTotal, extra, ...row }: ModelRow): ModelRecord {
   return {
     ...row,
     paramsTotal: paramsTotal === null ? null : Number(paramsTotal),

@@ -1,6 +1,7 @@
 // GET /v1/models, /v1/gpus, /v1/prices: catalog reads over the catalog service.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ValidationError } from '../errors.ts'
+import { etagOf } from './etag.ts'
 import {
   GpuPageSchema,
   GpuSchema,
@@ -44,7 +45,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParamsSchema,
       response: { 200: ModelSchema, ...problemResponses(400, 404) },
     },
-  }, async (request) => app.catalog.getModel(request.params.id))
+  }, async (request, reply) => {
+    const model = await app.catalog.getModel(request.params.id)
+    return reply.header('etag', etagOf(model.version)).send(model)
+  })
 
   app.get('/v1/gpus', {
     schema: {
@@ -64,7 +68,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParamsSchema,
       response: { 200: GpuSchema, ...problemResponses(400, 404) },
     },
-  }, async (request) => app.catalog.getGpu(request.params.id))
+  }, async (request, reply) => {
+    const gpu = await app.catalog.getGpu(request.params.id)
+    return reply.header('etag', etagOf(gpu.version)).send(gpu)
+  })
 
   app.get('/v1/prices', {
     schema: {

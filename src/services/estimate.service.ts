@@ -2,6 +2,7 @@
 // plus the rules a schema cannot say), resolves catalog ids into plain specs and the price in
 // effect now, applies the documented defaults, runs the pure engine, and records which prices
 // were used. Inline model and GPU specs with an explicit price never touch the database.
+import { modelSpecFromHfConfig } from '../estimation/architecture.ts'
 import { applyDefaults } from '../estimation/defaults.ts'
 import { estimate as runEngine } from '../estimation/estimate.ts'
 import type { EstimateInput, EstimateResult, GpuSpec, ModelSpec } from '../estimation/types.ts'
@@ -30,36 +31,36 @@ export interface ResolvedEstimate {
 
 const checkRequest = validator(EstimateRequestSchema)
 
+/**
+ * A catalog row as engine input. The row keeps config.json's own words for the family quirks
+ * (in `extra`), so the engine's config.json mapping reads it and the two cannot drift.
+ */
 export function modelSpecOf(m: ModelRecord): ModelSpec {
-  const extra = m.extra ?? {}
-  const spec: ModelSpec = {
+  const x = m.extra ?? {}
+  const num = (key: string) => (typeof x[key] === 'number' ? x[key] : null)
+  const spec = modelSpecFromHfConfig({
     name: m.name,
-    hiddenSize: m.hiddenSize,
-    intermediateSize: m.intermediateSize,
-    numLayers: m.numLayers,
-    numAttentionHeads: m.numAttentionHeads,
-    numKeyValueHeads: m.numKeyValueHeads,
-    vocabSize: m.vocabSize,
-    tieWordEmbeddings: m.tieWordEmbeddings,
-  }
-  if (m.headDim !== null) spec.headDim = m.headDim
-  if (m.numExperts !== null && m.numExperts > 1) {
-    spec.numExperts = m.numExperts
-    spec.expertsPerToken = m.expertsPerToken ?? 1
-    spec.moeIntermediateSize = m.moeIntermediateSize ?? m.intermediateSize
-  }
-  // Architecture quirks the seed and the config.json import keep in `extra`, in config.json words.
-  if (extra.qkv_bias === true || extra.attention_bias === true) spec.attentionBias = true
-  if (extra.qk_norm === true) spec.qkNorm = true
-  if (m.family === 'gemma2') spec.normsPerLayer = 4
-  if (typeof extra.shared_expert_intermediate_size === 'number') spec.sharedExpertIntermediateSize = extra.shared_expert_intermediate_size
-  else if (extra.shared_expert === true) spec.sharedExpertIntermediateSize = m.moeIntermediateSize ?? m.intermediateSize
-  if (typeof extra.interleave_moe_layer_step === 'number' && extra.interleave_moe_layer_step > 1) spec.moeLayerStep = extra.interleave_moe_layer_step
-  if (typeof extra.intermediate_size_mlp === 'number' && spec.numExperts) {
-    // Llama 4: intermediate_size is the experts' width, intermediate_size_mlp the dense layers'.
-    spec.moeIntermediateSize = m.intermediateSize
-    spec.intermediateSize = extra.intermediate_size_mlp
-  }
+    arch: m.family,
+    hidden_size: m.hiddenSize,
+    intermediate_size: m.intermediateSize,
+    num_hidden_layers: m.numLayers,
+    num_attention_heads: m.numAttentionHeads,
+    num_key_value_heads: m.numKeyValueHeads,
+    head_dim: m.headDim,
+    vocab_size: m.vocabSize,
+    tie_word_embeddings: m.tieWordEmbeddings,
+    qkv_bias: x.qkv_bias === true || x.attention_bias === true,
+    qk_norm: x.qk_norm === true,
+    num_experts: m.numExperts,
+    num_experts_per_tok: m.expertsPerToken,
+    moe_intermediate_size: m.moeIntermediateSize,
+    intermediate_size_mlp: num('intermediate_size_mlp'),
+    interleave_moe_layer_step: num('interleave_moe_layer_step'),
+    shared_expert: x.shared_expert === true,
+  })
+  // Qwen-MoE style: a shared expert with its own width (config.json shared_expert_intermediate_size).
+  const shared = num('shared_expert_intermediate_size')
+  if (shared !== null && spec.numExperts) spec.sharedExpertIntermediateSize = shared
   return spec
 }
 
@@ -74,23 +75,29 @@ export function gpuSpecOf(g: GpuRecord): GpuSpec | null {
   return spec
 }
 
-/** The rules a JSON schema cannot express; each names the field to fix. */
-export function semanticErrors(model: ModelSpec, request: EstimateRequest): FieldError[] {
-  const modelField = '/model'
+/** Architecture rules a JSON schema cannot express, each naming the field under `base`. */
+export function architectureErrors(model: Omit<ModelSpec, 'tieWordEmbeddings'>, base: string): FieldError[] {
   const errors: FieldError[] = []
-  const add = (field: string, message: string) => errors.push({ field, message })
+  const add = (field: string, message: string) => errors.push({ field: `${base}/${field}`, message })
   if (model.numAttentionHeads % model.numKeyValueHeads !== 0) {
-    add(`${modelField}/numKeyValueHeads`, `must divide numAttentionHeads (${model.numAttentionHeads}); ${model.numKeyValueHeads} does not`)
+    add('numKeyValueHeads', `must divide numAttentionHeads (${model.numAttentionHeads}); ${model.numKeyValueHeads} does not`)
   }
   if (model.headDim === undefined && model.hiddenSize % model.numAttentionHeads !== 0) {
-    add(`${modelField}/headDim`, `is required when numAttentionHeads (${model.numAttentionHeads}) does not divide hiddenSize (${model.hiddenSize})`)
+    add('headDim', `is required when numAttentionHeads (${model.numAttentionHeads}) does not divide hiddenSize (${model.hiddenSize})`)
   }
   const moeFields = [model.expertsPerToken, model.moeIntermediateSize, model.sharedExpertIntermediateSize].some((v) => v !== undefined)
-  if (model.numExperts === undefined && moeFields) add(`${modelField}/numExperts`, 'is required with expertsPerToken, moeIntermediateSize or sharedExpertIntermediateSize')
-  if (model.numExperts !== undefined && model.expertsPerToken === undefined) add(`${modelField}/expertsPerToken`, 'is required with numExperts')
+  if (model.numExperts === undefined && moeFields) add('numExperts', 'is required with expertsPerToken, moeIntermediateSize or sharedExpertIntermediateSize')
+  if (model.numExperts !== undefined && model.expertsPerToken === undefined) add('expertsPerToken', 'is required with numExperts')
   if (model.numExperts !== undefined && model.expertsPerToken !== undefined && model.expertsPerToken > model.numExperts) {
-    add(`${modelField}/expertsPerToken`, `must be at most numExperts (${model.numExperts})`)
+    add('expertsPerToken', `must be at most numExperts (${model.numExperts})`)
   }
+  return errors
+}
+
+/** The rules a JSON schema cannot express; each names the field to fix. */
+export function semanticErrors(model: ModelSpec, request: EstimateRequest): FieldError[] {
+  const errors = typeof request.model === 'string' ? [] : architectureErrors(model, '/model')
+  const add = (field: string, message: string) => errors.push({ field, message })
 
   const m = request.method
   const lowRank = m.type === 'lora' || m.type === 'qlora'

@@ -5,7 +5,9 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
 import { createApiKeyRepository } from '../../db/api-key.repository.ts'
+import { createCatalogAdminRepository } from '../../db/catalog-admin.repository.ts'
 import { AccessPolicy, AuthService } from '../../services/auth.service.ts'
+import { CatalogAdminService } from '../../services/catalog-admin.service.ts'
 import type { ServiceContext } from '../../services/context.ts'
 import { EstimateService } from '../../services/estimate.service.ts'
 
@@ -13,6 +15,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     auth: AuthService
     estimates: EstimateService
+    catalogAdmin: CatalogAdminService
   }
   interface FastifyRequest {
     serviceContext: ServiceContext
@@ -28,6 +31,7 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   const auth = new AuthService(createApiKeyRepository(app.db.prisma), access, config.ADMIN_API_KEY)
   app.decorate('auth', auth)
   app.decorate('estimates', new EstimateService(app.catalog, access))
+  app.decorate('catalogAdmin', new CatalogAdminService(createCatalogAdminRepository(app.db.prisma), app.catalog, access))
 
   app.decorateRequest('serviceContext', null as unknown as ServiceContext)
   app.addHook('onRequest', async (request) => {
