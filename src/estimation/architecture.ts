@@ -40,6 +40,7 @@ export interface Architecture {
   moeLayerCount: number
   moeLayerStep: number
   numExperts: number
+  expertsPerToken: number
   expertWidth: number
   sharedExpertWidth: number
   /** Everything stored. */
@@ -108,6 +109,7 @@ export function describeArchitecture(m: ModelSpec): Architecture {
     moeLayerCount,
     moeLayerStep: step,
     numExperts: experts,
+    expertsPerToken: experts > 1 ? k : 0,
     expertWidth,
     sharedExpertWidth: sharedWidth,
     total: embedding + lmHead + h + decoderTotal,

@@ -10,7 +10,7 @@ import type { GpuSpec, Precision } from './types.ts'
  * A100/H100 reaches 70–85 % on square GEMMs; llm-analysis README: "up to 0.5" end-to-end MFU for
  * large-scale training, which also pays for the non-GEMM work modelled separately in speed.ts).
  */
-export const GEMM_EFFICIENCY = 0.62
+export const GEMM_EFFICIENCY = 0.72
 
 /**
  * Non-matmul work (norms, RoPE, SiLU, residual adds, softmax statistics) is memory-bound: each
@@ -38,7 +38,7 @@ export const KERNELS_PER_ADAPTER_FORWARD = 5
  * DeepSpeed ZeRO-3 / FSDP per-layer fetch/release hooks: parameter all-gather launch, stream
  * synchronisation and partition bookkeeping, paid per layer per pass even on one GPU.
  */
-export const SHARDED_LAYER_SECONDS = 3.5e-3
+export const SHARDED_LAYER_SECONDS = 2e-3
 
 /**
  * bitsandbytes / torchao NF4 dequantisation kernels reach only a fraction of streaming bandwidth
@@ -46,8 +46,24 @@ export const SHARDED_LAYER_SECONDS = 3.5e-3
  */
 export const DEQUANT_TRAFFIC_FACTOR = 3
 
-/** PCIe Gen4 x16, both directions summed (GB/s), when a GPU states no NVLink-class interconnect. */
+/** PCIe Gen4 x16, both directions summed (GB/s), for GDDR cards that state no interconnect. */
 export const PCIE_GBPS = 64
+
+/**
+ * HBM-class parts (≥ 1.5 TB/s) ship as SXM/OAM modules or with NVLink bridges: every such GPU in
+ * shared/reference/catalog-data.json lists one (A100 600, H100 PCIe bridge 600, H100/H200 900,
+ * B200 1800 GB/s). When the spec states none, the A100 generation's NVLink 3 is assumed.
+ */
+export const HBM_BANDWIDTH_TBPS = 1.5
+export const ASSUMED_NVLINK_GBPS = 600
+
+/**
+ * AdamW memory accesses per parameter in PyTorch's default foreach implementation: weight decay
+ * (2), lerp of m (3), v·β2 + g² (5), sqrt (2), divide (2), + eps (2), addcdiv into the weight (4)
+ * ≈ 20 element reads/writes; bitsandbytes' 8-bit kernel is fused (≈ 8 accesses).
+ */
+export const ADAMW_ACCESSES_PER_PARAM = 20
+export const FUSED_8BIT_ACCESSES_PER_PARAM = 8
 
 /** NCCL bus bandwidth reached relative to the link's per-direction peak (nccl-tests: ~80 % on NVLink, ~70–80 % on PCIe). */
 export const NCCL_EFFICIENCY = 0.75
@@ -66,6 +82,13 @@ export function peakFlops(gpu: GpuSpec, precision: Precision): number {
 }
 
 /** Per-direction link bandwidth in bytes/s that collectives reach. */
+export function interconnectGBps(gpu: GpuSpec): { gbps: number; assumed: boolean } {
+  if (gpu.interconnectGBps) return { gbps: gpu.interconnectGBps, assumed: false }
+  return gpu.memoryBandwidthTBps >= HBM_BANDWIDTH_TBPS
+    ? { gbps: ASSUMED_NVLINK_GBPS, assumed: true }
+    : { gbps: PCIE_GBPS, assumed: true }
+}
+
 export function collectiveBandwidth(gpu: GpuSpec): number {
-  return ((gpu.interconnectGBps ?? PCIE_GBPS) / 2) * 1e9 * NCCL_EFFICIENCY
+  return (interconnectGBps(gpu).gbps / 2) * 1e9 * NCCL_EFFICIENCY
 }

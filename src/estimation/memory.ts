@@ -42,22 +42,37 @@ export function optimizerBytesPerParam(optimizer: EstimateInput['training']['opt
 }
 
 /**
- * Outside PyTorch's allocator. CUDA context with PyTorch's kernels: gpu_poor assumes 650 MB,
- * Unsloth Studio 1.4 GB (estimation-formulas.md, conventions); lazy module loading (CUDA ≥ 11.7)
- * keeps it near the lower figure, so 600 MiB.
+ * Outside PyTorch's allocator: the CUDA context with the kernel images of PyTorch, cuBLAS and
+ * cuDNN. Peers assume 650 MB (gpu_poor) to 1.4 GB (Unsloth Studio, "calibrated on RTX 5070 Ti")
+ * (estimation-formulas.md, conventions); fitted to 1 GiB on the device-total cases of
+ * calibration/cases.json (Qwen profile, A100, CUDA 11.8).
  */
-export const CUDA_CONTEXT_BYTES = 600 * MIB
+export const CUDA_CONTEXT_BYTES = 1024 * MIB
 /**
  * NCCL communicator buffers: NCCL_BUFFSIZE = 4 MiB per channel and peer for each of the 3 protocols;
  * a ring over NVLink/PCIe opens ~16 channels with 2 peers → 4 MiB × 16 × 2 × 3 ≈ 384 MiB.
  */
 export const NCCL_BYTES = 384 * MIB
+/** DeepSpeed ZeRO-3 `sub_group_size` default (DeepSpeed config docs): elements converted to fp32 at once. */
+const DEEPSPEED_SUB_GROUP = 1e9
+/** DeepSpeed `reduce_bucket_size` of the HF / Qwen example ds_config_zero2.json (2e8; DeepSpeed's own default is 5e8). */
+const DEEPSPEED_REDUCE_BUCKET = 2e8
+/**
+ * PyTorch's caching allocator rounds and splits blocks, so transient tensors of changing sizes hold
+ * more than they use: reserved exceeds allocated by ~5–20 % of the activations in practice; fitted
+ * to 10 % (calibration/README-section.md).
+ */
+const ALLOCATOR_SLACK = 0.1
+/** DeepSpeed ZeRO-3 `stage3_max_live_parameters` default: parameters kept gathered at once (DeepSpeed config docs). */
+const DEEPSPEED_MAX_LIVE_PARAMETERS = 1e9
 
 /**
- * Logits bytes per vocabulary entry per token: the lm_head output (B), HF's shifted contiguous copy
- * (B), the fp32 upcast for the loss (4, absent when already fp32) and the fp32 log-softmax output
- * kept for backward (4). Korthikanti et al. 2022 count only the 4sbv fp32 logits, "negligible" at
- * 22B+ but not for small models with 128k–256k vocabularies.
+ * Logits bytes per vocabulary entry per token, at the loss: the lm_head output (B) and the shifted
+ * contiguous copy HF makes for next-token labels (B) stay alive; the loss runs in fp32 (autocast /
+ * `logits.float()`): the fp32 copy of its input (4) exists while log-softmax writes its fp32 output
+ * (4), which is kept for backward. 2·B + 8 = 12 for 16-bit training; fp32 needs no copy: 3 × 4.
+ * Korthikanti et al. 2022 count only 4sbv, "negligible" at 22B+, not for 128k–256k vocabularies.
+ * A chunked loss (torchtune CEWithChunkedOutputLoss) needs far less; the contract cannot say so.
  */
 function logitsBytesPerVocab(b: number): number {
   return b === 4 ? 12 : 2 * b + 8
@@ -105,13 +120,16 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   const lora = plan.loraRankPerLayer * B
   const perLayer = region > 0 ? norms + attention + mlp + dispatch + linearInputs + lora : 0
   const headPerToken = 4 * h + B * h + a.vocab * logitsBytesPerVocab(B)
-  const layers = t.gradientCheckpointing
-    ? region * B * h + (region > 0 ? perLayer : 0)
-    : region * perLayer
+  // Without checkpointing the peak is at the loss: every layer's activations and the logits together.
+  // With it, the logits are freed before the first layer is recomputed, so the peak is the layer
+  // inputs plus the larger of the two.
+  const perToken = t.gradientCheckpointing
+    ? region * B * h + Math.max(headPerToken, region > 0 ? perLayer : 0)
+    : region * perLayer + headPerToken
   // QLoRA dequantises one weight matrix to 16 bits at a time (bitsandbytes), forward and backward.
   const dequantised = plan.quantizedParams > 0 ? 2 * 2 * plan.largestMatrix : 0
   const produced = norms + attention + mlp + dispatch + B * (2 * h + a.qDim + width)
-  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: tokens * (layers + headPerToken) + dequantised }
+  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: (tokens * perToken + dequantised) * (1 + ALLOCATOR_SLACK) }
 }
 
 export interface MemoryEstimate {
@@ -139,18 +157,35 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
   const baseOpt = optimizerBytesPerParam(t.optimizer, mixed || fp32 ? 4 : 2, mixed ? 4 : 0, a.hidden)
   const baseGrad = plan.trainableBase * w16
   // LoRA adapters: PEFT keeps them in fp32 under autocast (autocast_adapter_dtype), so they are their
-  // own master copy; pure bf16/fp16 (torchtune) keeps them in the model dtype.
-  const adapterB = mixed || fp32 ? 4 : 2
-  const adapterOpt = optimizerBytesPerParam(t.optimizer, adapterB, 0, a.hidden)
+  // own master copy; pure bf16/fp16 (torchtune) keeps them in the model dtype. DeepSpeed (zero1-3)
+  // casts the whole module to 16 bits and keeps the fp32 master in its optimizer instead.
+  const deepspeed = sharding === 'zero1' || sharding === 'zero2' || sharding === 'zero3'
+  const adapterB = deepspeed && mixed ? 2 : mixed || fp32 ? 4 : 2
+  const adapterOpt = optimizerBytesPerParam(t.optimizer, mixed || fp32 ? 4 : 2, deepspeed && mixed ? 4 : 0, a.hidden)
 
+  const trainable = plan.trainableBase + plan.adapterParams
   let weights = weightsFull / shardWeights
   let gradients = (baseGrad + plan.adapterParams * adapterB) / shardGrad
+  if (deepspeed && mixed) {
+    // DeepSpeed's mixed-precision optimizer also holds an fp32 copy of its gradient partition
+    // (stage_1_and_2.py: "18 = 2_grads_16bit + 4_grads_32bit + 4_params_32bit + 8_optimizer_states");
+    // ZeRO-3 converts one sub-group at a time (sub_group_size, default 1e9 elements).
+    const partition = trainable / n
+    gradients += 4 * (sharding === 'zero3' ? Math.min(partition, DEEPSPEED_SUB_GROUP) : partition)
+  }
+  if (deepspeed && sharding !== 'zero3') {
+    // contiguous_gradients with overlap_comm: two 16-bit reduce buckets of reduce_bucket_size elements,
+    // at most the size of what trains.
+    gradients += 2 * 2 * Math.min(DEEPSPEED_REDUCE_BUCKET, trainable)
+  }
   let optimizer = (plan.trainableBase * baseOpt + plan.adapterParams * adapterOpt) / shardOpt
   const adapters = (plan.adapterParams * adapterB) / shardWeights
   let cpu = 0
-  if (shardWeights > 1) {
-    // ZeRO-3 / FSDP gather the current unit and prefetch the next: two full layers in 16 bits.
-    weights += 2 * a.largestLayer * (plan.quantizedParams > 0 ? plan.quantizedBits / 8 : w16)
+  if (shardWeights > 1 || sharding === 'zero3') {
+    // FSDP gathers the current unit and prefetches the next: two full layers. DeepSpeed ZeRO-3 keeps
+    // up to stage3_max_live_parameters gathered (and does so even on one GPU).
+    const gatheredParams = sharding === 'zero3' ? Math.max(2 * a.largestLayer, Math.min(DEEPSPEED_MAX_LIVE_PARAMETERS, a.total)) : 2 * a.largestLayer
+    weights += gatheredParams * (plan.quantizedParams > 0 ? plan.quantizedBits / 8 : w16)
   }
   if (sharding === 'ddp' && n > 1) {
     // torch DDP's reducer copies gradients into flat buckets as large as all gradients (gradient_as_bucket_view=False).

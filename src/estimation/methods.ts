@@ -34,6 +34,8 @@ export interface TrainingPlan {
   saved: SavedInputs
   /** Σ ranks of adapted matrices per layer, averaged over the backward region (rank-r intermediates kept). */
   loraRankPerLayer: number
+  /** Σ (dIn + dOut) of the adapted matrices one token passes through per layer, averaged over the backward region. */
+  loraIoPerLayer: number
   /** Largest adapted or trained weight matrix in elements (a dequantised copy exists transiently in QLoRA). */
   largestMatrix: number
   headTrainable: boolean
@@ -76,7 +78,7 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
   const base = {
     trainableBase: 0, adapterParams: 0, quantizedParams: 0, quantizedBits: 16,
     firstBackwardLayer: 0, backwardActiveParams: a.decoderActive, trainableActive: 0, saved: every,
-    loraRankPerLayer: 0, largestMatrix: denseLargest, headTrainable: false, notes,
+    loraRankPerLayer: 0, loraIoPerLayer: 0, largestMatrix: denseLargest, headTrainable: false, notes,
   }
 
   if (method.type === 'full') {
@@ -114,6 +116,7 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
   let firstAdapted = L
   let rankSum = 0
   let largest = 0
+  let ioSum = 0
   for (let i = 0; i < L; i++) {
     const r = method.layerRanks?.[i] ?? method.rank
     if (r <= 0) continue
@@ -123,6 +126,8 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
       const s = linearShape(a, t, moe)
       if (s.copies === 0) continue
       adapters += s.copies * r * (s.dIn + s.dOut)
+      // A token visits k experts (+ the shared one), not every copy.
+      ioSum += (moe && s.copies > 1 ? (a.expertsPerToken + (a.sharedExpertWidth > 0 ? 1 : 0)) : s.copies) * (s.dIn + s.dOut)
       layerRank += r
       largest = Math.max(largest, s.dIn * s.dOut)
     }
@@ -151,6 +156,7 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
     backwardActiveParams: sumLayers(a, Math.min(first, L), L, 'active'),
     saved,
     loraRankPerLayer: first < L ? rankSum / (L - first) : 0,
+    loraIoPerLayer: first < L ? ioSum / (L - first) : 0,
     largestMatrix: largest || denseLargest,
   }
   if (method.type === 'qlora') {

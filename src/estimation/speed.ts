@@ -7,11 +7,11 @@
 
 import type { Architecture } from './architecture.ts'
 import {
-  BANDWIDTH_EFFICIENCY, COMM_OVERLAP, CPU_ADAM_PARAMS_PER_SECOND, DEQUANT_TRAFFIC_FACTOR, ELEMENTWISE_TOUCHES,
+  ADAMW_ACCESSES_PER_PARAM, BANDWIDTH_EFFICIENCY, COMM_OVERLAP, FUSED_8BIT_ACCESSES_PER_PARAM, CPU_ADAM_PARAMS_PER_SECOND, DEQUANT_TRAFFIC_FACTOR, ELEMENTWISE_TOUCHES,
   GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_LAYER_FORWARD,
   PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
 } from './gpu-efficiency.ts'
-import type { ActivationDetail } from './memory.ts'
+import { activationBytes, type ActivationDetail } from './memory.ts'
 import type { TrainingPlan } from './methods.ts'
 import type { EstimateInput } from './types.ts'
 
@@ -55,7 +55,9 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const compute = hardwareFlops / (peak * GEMM_EFFICIENCY)
   // Layers below the backward region only run forward; region layers also run backward (and recompute).
   const passes = L + region * (2 + (ac ? 1 : 0))
-  const elementwise = (tokens * act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES / 2) / bandwidth
+  // LoRA adds, per adapted matrix and pass, a dropout copy of its input and the add into its output.
+  const adapterTraffic = plan.loraIoPerLayer * activationBytes(t.precision) * 2 * region * (2 + (ac ? 1 : 0))
+  const elementwise = (tokens * ((act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES) / 2 + adapterTraffic)) / bandwidth
   const adaptedPerLayer = plan.loraRankPerLayer > 0 ? input.method.targetModules.length : 0
   const launch = passes * (KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer) * KERNEL_LAUNCH_SECONDS
   // Dequantise every quantised weight to 16 bits per pass that multiplies with it: write 2 B, read 2 B back.
@@ -80,8 +82,10 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   // AdamW step is bandwidth-bound: read weight, grad, states; write weight and states.
   const trainable = (plan.trainableBase + plan.adapterParams) / (hw.sharding === 'none' || hw.sharding === 'ddp' ? 1 : n)
   const mixed = t.precision.endsWith('-mixed')
-  const stateBytes = t.optimizer.includes('8bit') ? 2 : t.optimizer === 'sgd' ? (mixed || t.precision === 'fp32' ? 4 : 2) : (mixed || t.precision === 'fp32' ? 8 : 4)
-  const perParamTraffic = 2 * (stateBytes + (mixed ? 4 : 0)) + 2 + 2 * 2
+  const stateDtype = mixed || t.precision === 'fp32' ? 4 : 2
+  const perParamTraffic = t.optimizer.includes('8bit')
+    ? FUSED_8BIT_ACCESSES_PER_PARAM * stateDtype
+    : (t.optimizer === 'sgd' ? 6 : t.optimizer === 'adafactor' ? 12 : ADAMW_ACCESSES_PER_PARAM) * stateDtype + (mixed ? 2 + 2 : 0)
   const optimizer = hw.offload === 'none'
     ? (trainable * perParamTraffic) / bandwidth
     : trainable / CPU_ADAM_PARAMS_PER_SECOND + (trainable * 4) / ((PCIE_GBPS / 2) * 1e9)
