@@ -284,3 +284,23 @@ export function assessForgetting(input: EstimateInput): ForgettingResult {
     },
   })
 }
+
+export interface ForgettingPhase {
+  method: MethodType
+  trainableShare: number
+  trainingTokens: number
+}
+
+/**
+ * Several phases on one model (staged, unfreezing, dynamic rank). The exposures add up before the
+ * power law is applied (forgetting is sublinear in total training, not per phase), and the
+ * share term is the token-weighted mean of each phase's share^γ. The phase that trains the
+ * largest share sets the reference learning rate. An approximation of the same model, no more.
+ */
+export function phasedForgetting(phases: ForgettingPhase[], spec: ForgettingSpec = {}): ForgettingResult {
+  const set = SETTINGS[spec.domain ?? 'near'][spec.regime ?? 'instruction']
+  const tokens = phases.reduce((s, p) => s + p.trainingTokens, 0)
+  const meanShareTerm = tokens > 0 ? phases.reduce((s, p) => s + p.trainingTokens * Math.min(1, p.trainableShare) ** set.gamma, 0) / tokens : 1
+  const widest = phases.reduce((a, b) => (b.trainableShare > a.trainableShare ? b : a))
+  return forgettingRisk({ method: widest.method, trainableShare: meanShareTerm ** (1 / set.gamma), trainingTokens: tokens, spec })
+}
