@@ -153,13 +153,14 @@ export class EstimateService {
     const errors = semanticErrors(model.spec, request)
     if (errors.length > 0) throw ValidationError.of(errors)
     const price = await this.resolvePrice(request, gpu.id, at)
-    const { model: _m, hardware, pricing: _p, ...rest } = request
+    const { model: _m, hardware, pricing: _p, forgetting, ...rest } = request
     const input = applyDefaults({
       ...rest,
       model: model.spec,
       hardware: { ...hardware, gpu: gpu.spec },
       ...(price.used ? { pricing: { ...request.pricing, usdPerGpuHour: price.used.usdPerGpuHour } } : {}),
     })
+    if (forgetting) input.forgetting = forgetting
     return {
       input,
       pricesUsed: price.used ? [price.used] : [],

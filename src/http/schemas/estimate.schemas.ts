@@ -97,12 +97,25 @@ export const PricingSchema = Type.Object({
   usdPerGpuHour: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000, description: 'Explicit price per GPU-hour in USD; skips the catalog.' })),
 }, { additionalProperties: false, description: 'Where the price comes from: an explicit price, or a catalog lookup.' })
 
+export const ForgettingSpecSchema = Type.Object({
+  learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Peak learning rate; higher rates forget more.' })),
+  replayShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of pretraining-like data mixed into the training set (0..1). Default: 0.' })),
+  regularization: Type.Optional(Type.Object({
+    kind: Type.Enum(['l2-sp', 'ewc'], { description: 'Pull towards the pretrained weights: L2-SP or EWC.' }),
+    lambda: Type.Number({ minimum: 0, maximum: 1e9, description: 'Regularisation strength λ.' }),
+    curvature: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e9, description: 'Task-loss curvature h in 1/(1 + λ/h). Default: 1.' })),
+  }, { additionalProperties: false })),
+  domain: Type.Optional(Type.Enum(['near', 'far'], { description: 'How far the data sits from pretraining text: near (chat, math, prose) or far (code-like).' })),
+  regime: Type.Optional(Type.Enum(['instruction', 'continued-pretraining'], { description: 'Instruction tuning or continued pretraining.' })),
+}, { additionalProperties: false, description: 'Optional inputs of the forgetting-risk model.' })
+
 export const EstimateRequestSchema = Type.Object({
   model: Type.Union([CatalogIdSchema, ModelSpecSchema], { description: 'A model catalog id or an inline architecture.' }),
   method: MethodSchema,
   training: TrainingSchema,
   hardware: HardwareSchema,
   pricing: Type.Optional(PricingSchema),
+  forgetting: Type.Optional(ForgettingSpecSchema),
 }, { additionalProperties: false, description: 'What to estimate (shared/design/estimate-contract.md).' })
 
 export type EstimateRequest = Static<typeof EstimateRequestSchema>
@@ -168,7 +181,11 @@ export const EstimateResultSchema = Type.Object({
     totalUsd: nullableNumber('gpuHours × usdPerGpuHour; null without datasetTokens or price.'),
     usdPerGpuHour: nullableNumber('Price used; null when no price was found.'),
   }),
-  forgetting: Type.Object({ risk: Type.Number({ minimum: 0, maximum: 1, description: 'Risk of catastrophic forgetting, 0..1.' }) }),
+  forgetting: Type.Object({
+    risk: Type.Number({ minimum: 0, maximum: 1, description: 'Risk of catastrophic forgetting, 0..1.' }),
+    level: Type.Optional(Type.Enum(['low', 'moderate', 'high'], { description: 'The risk in words.' })),
+    expectedDrop: Type.Optional(Type.Number({ description: 'Expected drop on general benchmarks, as a fraction.' })),
+  }),
   assumptions: Type.Array(Type.String(), { description: 'Assumptions the engine made.' }),
   warnings: Type.Array(WarningSchema, { description: 'Things to check before renting.' }),
   pricesUsed: Type.Array(PriceUsedSchema, { description: 'The prices this estimate used (empty when unpriced).' }),
