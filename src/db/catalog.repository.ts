@@ -92,6 +92,8 @@ export interface CatalogRepository {
   listModels(): Promise<ModelRecord[]>
   listGpus(): Promise<GpuRecord[]>
   listPrices(filter: PriceFilter, page: PageRequest): Promise<Page<PriceRecord>>
+  /** Prices in effect for several GPUs in one query (GraphQL Gpu.prices), ordered by id. */
+  listPricesForGpus(gpuIds: readonly string[], filter: Omit<PriceFilter, 'gpu'>): Promise<PriceRecord[]>
 }
 
 type ModelRow = Prisma.LlmModelGetPayload<object>
@@ -114,20 +116,27 @@ export function createCatalogRepository(prisma: PrismaClient): CatalogRepository
     },
     async listPrices(filter, page) {
       const rows = await prisma.pricePoint.findMany({
-        where: {
-          gpuId: filter.gpu,
-          provider: filter.provider?.toLowerCase(),
-          pricingModel: filter.pricingModel,
-          region: filter.region,
-          effectiveFrom: { lte: filter.at },
-          OR: [{ effectiveTo: null }, { effectiveTo: { gt: filter.at } }],
-          ...(page.cursor ? { id: { gt: page.cursor } } : {}),
-        },
+        where: { ...priceWhere(filter), gpuId: filter.gpu, ...(page.cursor ? { id: { gt: page.cursor } } : {}) },
         orderBy: { id: 'asc' },
         take: page.limit + 1,
       })
       return pageOf(rows, page.limit)
     },
+    async listPricesForGpus(gpuIds, filter) {
+      if (gpuIds.length === 0) return []
+      return prisma.pricePoint.findMany({ where: { ...priceWhere(filter), gpuId: { in: [...gpuIds] } }, orderBy: { id: 'asc' } })
+    },
+  }
+}
+
+/** Prices matching provider, pricing model and region, in effect at `filter.at`. */
+function priceWhere(filter: Omit<PriceFilter, 'gpu'>): Prisma.PricePointWhereInput {
+  return {
+    provider: filter.provider?.toLowerCase(),
+    pricingModel: filter.pricingModel,
+    region: filter.region,
+    effectiveFrom: { lte: filter.at },
+    OR: [{ effectiveTo: null }, { effectiveTo: { gt: filter.at } }],
   }
 }
 

@@ -61,6 +61,26 @@ export class CatalogService {
     return this.repository.listPrices({ ...query, at: query.at ?? this.now() }, clampPage(page))
   }
 
+  /** Models by id, in the order asked, null where there is none: one cached read for a whole batch (GraphQL loaders). */
+  async findModelsByIds(ids: readonly string[]): Promise<(ModelRecord | null)[]> {
+    const { byId } = await this.modelSnapshot()
+    return ids.map((id) => byId.get(id) ?? null)
+  }
+
+  async findGpusByIds(ids: readonly string[]): Promise<(GpuRecord | null)[]> {
+    const { byId } = await this.gpuSnapshot()
+    return ids.map((id) => byId.get(id) ?? null)
+  }
+
+  /** Prices in effect at `query.at` (default now) for each of `gpuIds`, in that order, from one query. */
+  async listPricesForGpus(gpuIds: readonly string[], query: Omit<PriceQuery, 'gpu'>): Promise<PriceRecord[][]> {
+    const unique = [...new Set(gpuIds)]
+    const rows = await this.repository.listPricesForGpus(unique, { ...query, at: query.at ?? this.now() })
+    const byGpu = new Map<string, PriceRecord[]>(unique.map((id) => [id, []]))
+    for (const row of rows) byGpu.get(row.gpuId)?.push(row)
+    return gpuIds.map((id) => byGpu.get(id)!)
+  }
+
   /** Drops the cached models and GPUs; the next read reloads them. Call after any catalog write. */
   invalidate(): void {
     this.models = null
