@@ -181,9 +181,9 @@ export function advise(input: AdvisorInput): AdvisorResult {
     if (input.qualityFloor !== undefined && variant.quality.expected < input.qualityFloor) { rejected.belowQuality++; continue }
     if (input.maxRisk !== undefined && variant.risk > input.maxRisk) { rejected.tooRisky++; continue }
     for (const gpu of input.gpus) {
-      const found = searchGpu(input, variant, gpu, run, counters)
+      const found = searchGpu(input, variant.method, gpu, run, counters)
       if (found.length === 0) rejected.noFit++
-      fitted.push(...found)
+      fitted.push(...found.map((f) => ({ ...f, variant, gpu })))
     }
   }
 
@@ -282,17 +282,34 @@ function counts(max: number): number[] {
   return out
 }
 
-function searchGpu(input: AdvisorInput, variant: Variant, gpu: AdvisorGpu, run: (e: EstimateInput) => Core, counters: { configurations: number }): Fitted[] {
-  const base = baseInput(input, variant.method, gpu.spec)
+export interface FittedConfiguration {
+  input: EstimateInput
+  result: Core
+}
+
+/**
+ * For each GPU count (1, 2, 4, … up to maxCount) the fastest configuration of `method` that fits:
+ * the first fitting sharding and checkpointing at micro-batch 1, then the largest micro-batch that
+ * still fits. Counts where nothing fits are left out.
+ */
+export function fittingConfigurations(
+  model: ModelSpec, method: MethodSpec, gpu: AdvisorGpu, training: AdvisorInput['training'], maxMicroBatch?: number,
+): FittedConfiguration[] {
+  const input: AdvisorInput = { model, goal: 'prototype', training, gpus: [gpu], ...(maxMicroBatch ? { space: { maxMicroBatch } } : {}) }
+  return searchGpu(input, method, gpu, estimateCore, { configurations: 0 })
+}
+
+function searchGpu(input: AdvisorInput, method: MethodSpec, gpu: AdvisorGpu, run: (e: EstimateInput) => Core, counters: { configurations: number }): FittedConfiguration[] {
+  const base = baseInput(input, method, gpu.spec)
   const batchTokens = input.training.globalBatchTokens ?? DEFAULT_GLOBAL_BATCH_TOKENS
   const maxMicro = input.space?.maxMicroBatch ?? DEFAULT_MAX_MICRO_BATCH
-  const out: Fitted[] = []
+  const out: FittedConfiguration[] = []
   // DDP memory per GPU is the same for any count ≥ 2: remember what fitted.
   let ddpFit: { checkpointing: boolean; micro: number } | null | undefined
   for (const count of counts(gpu.maxCount ?? DEFAULT_MAX_COUNT)) {
     counters.configurations++
     const shardings: Sharding[] = count === 1 ? ['none'] : ['ddp', 'zero2', 'zero3']
-    let best: Fitted | null = null
+    let best: FittedConfiguration | null = null
     for (const sharding of shardings) {
       if (sharding === 'ddp' && ddpFit === null) continue
       let fit = sharding === 'ddp' ? ddpFit : undefined
@@ -310,7 +327,7 @@ function searchGpu(input: AdvisorInput, variant: Variant, gpu: AdvisorGpu, run: 
       if (!fit) continue
       const e = withHardware(base, count, sharding, fit.checkpointing, fit.micro, batchTokens)
       const result = run(e)
-      if (!best || (result.speed.tokensPerSecond > best.result.speed.tokensPerSecond)) best = { variant, gpu, input: e, result }
+      if (!best || (result.speed.tokensPerSecond > best.result.speed.tokensPerSecond)) best = { input: e, result }
       // The first sharding that fits is the least communication; a later one only helps if it lets
       // the micro-batch grow or drops checkpointing, which the comparison above keeps.
       if (fit.micro >= maxMicro && !fit.checkpointing) break

@@ -1,7 +1,8 @@
 // Full fine-tuning, layer freezing, LoRA and QLoRA side by side for one model on one hardware
 // setup: memory, trainable share, speed, cost, forgetting risk and expected quality.
 
-import { estimateCost } from './cost.ts'
+import { fittingConfigurations, type AdvisorGpu } from './advisor.ts'
+import { costReport, estimateCost } from './cost.ts'
 import { estimateCore } from './estimate.ts'
 import { forgettingRisk, type RiskLevel } from './forgetting.ts'
 import { ALL_LINEAR_TARGETS } from './methods.ts'
@@ -106,4 +107,87 @@ export function compareMethods(input: ComparisonInput): ComparisonResult {
       quality: argBest((r) => r.quality.expected, true),
     },
   }
+}
+
+export interface CostTableInput {
+  /** Models with their names (the row labels). */
+  models: ModelSpec[]
+  gpu: AdvisorGpu
+  /** Price columns, e.g. a neocloud and a hyperscaler on-demand price for the same GPU. */
+  prices: { label: string; usdPerGpuHour: number }[]
+  datasetTokens: number
+  epochs: number
+  sequenceLength: number
+  /** LoRA rank (default 32) on all linear layers. */
+  loraRank?: number
+  /** Layer-freezing strategy (default "aggressive": the top quarter of the layers trains). */
+  freezeStrategy?: FreezeStrategy
+  engineeringHours?: number
+}
+
+export interface CostTableRow {
+  model: string
+  method: string
+  gpus: number
+  sharding: string
+  microBatchSize: number
+  gradientCheckpointing: boolean
+  trainingHours: number
+  gpuHours: number
+  /** Compute cost at each price column, in the order given. */
+  computeUsd: number[]
+  /** Storage (one checkpoint per epoch for a month) and transfer (one artefact out), at any price. */
+  storageUsd: number
+  transferUsd: number
+  /** All parts at the first price column. */
+  totalUsd: number
+  computeShare: number
+}
+
+/**
+ * A "real-world cost comparison" table from first principles: for each model × (full, layer
+ * freezing, LoRA) the configuration with the fewest GPU-hours that fits the GPU (any count up
+ * to gpu.maxCount), priced at each column; rows where nothing fits are left out.
+ */
+export function costComparisonTable(input: CostTableInput): CostTableRow[] {
+  const rank = input.loraRank ?? 32
+  const strategy = input.freezeStrategy ?? 'aggressive'
+  const base: Omit<MethodSpec, 'type'> = { rank, alpha: 2 * rank, targetModules: [...ALL_LINEAR_TARGETS], quantization: 'nf4', doubleQuantization: true }
+  const methods: [MethodSpec, string][] = [
+    [{ ...base, type: 'full' }, 'full fine-tuning'],
+    [{ ...base, type: 'freeze', strategy }, `layer freezing (${strategy})`],
+    [{ ...base, type: 'lora' }, `LoRA r=${rank}`],
+  ]
+  const training = { sequenceLength: input.sequenceLength, datasetTokens: input.datasetTokens, epochs: input.epochs }
+  const rows: CostTableRow[] = []
+  for (const model of input.models) {
+    for (const [method, label] of methods) {
+      const configs = fittingConfigurations(model, method, input.gpu, training)
+      if (configs.length === 0) continue
+      const best = configs.reduce((a, b) => ((b.result.speed.gpuHours ?? Infinity) < (a.result.speed.gpuHours ?? Infinity) ? b : a))
+      const gpuHours = best.result.speed.gpuHours ?? 0
+      const p = best.result.parameters
+      const report = costReport({
+        method: method.type, totalParams: p.total, trainableParams: p.trainable, gpuHours, epochs: input.epochs,
+        usdPerGpuHour: input.prices[0]?.usdPerGpuHour ?? 0,
+        ...(input.engineeringHours !== undefined ? { engineeringHours: input.engineeringHours } : {}),
+      })
+      rows.push({
+        model: model.name ?? 'model',
+        method: label,
+        gpus: best.input.hardware.count,
+        sharding: best.input.hardware.sharding,
+        microBatchSize: best.input.training.microBatchSize,
+        gradientCheckpointing: best.input.training.gradientCheckpointing,
+        trainingHours: best.result.speed.trainingHours ?? 0,
+        gpuHours,
+        computeUsd: input.prices.map((x) => gpuHours * x.usdPerGpuHour),
+        storageUsd: report.breakdown.storageUsd,
+        transferUsd: report.breakdown.transferUsd,
+        totalUsd: report.breakdown.totalUsd,
+        computeShare: report.breakdown.shares.compute,
+      })
+    }
+  }
+  return rows
 }
