@@ -51,7 +51,7 @@ function validationErrors(issues: AjvIssue[]): FieldError[] {
 /** Drivers and Prisma name these errors when the database cannot be reached. */
 const DATABASE_DOWN = /PrismaClientInitializationError|DatabaseUnavailable|ECONNREFUSED|ETIMEDOUT|P1001|P1017|Connection terminated/
 
-function toProblem(err: FastifyError | Error, instance: string): Problem {
+export function toProblem(err: FastifyError | Error, instance: string): Problem {
   const base = (status: number, code: string, detail: string, errors: FieldError[] = []): Problem => ({
     type: problemType(code),
     title: STATUS_CODES[status] ?? 'Error',
