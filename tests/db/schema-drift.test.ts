@@ -49,7 +49,7 @@ afterAll(closeSharedPglite)
 const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => a.name.localeCompare(b.name))
 
 it('reads every model of schema.prisma', () => {
-  expect(expected.map((t) => t.table)).toEqual(['models', 'gpus', 'price_points', 'scenarios', 'api_keys'])
+  expect(expected.map((t) => t.table)).toEqual(['models', 'gpus', 'price_points', 'scenarios', 'api_keys', 'catalog_state'])
   // Guards the reader itself: a regex slip would otherwise let both sides agree on nothing.
   const prices = expected.find((t) => t.table === 'price_points')!
   expect(prices.columns.find((c) => c.name === 'effective_to')).toEqual({
