@@ -121,6 +121,15 @@ export function estimateCore(input: EstimateInput): CoreResult {
 }
 
 export function estimate(input: EstimateInput): EstimateResult {
-  const { internals: _internals, ...core } = estimateCore(input)
-  return { ...core, cost: estimateCost(input, core.speed.gpuHours), forgetting: estimateForgetting(input, core.parameters) }
+  const core = estimateCore(input)
+  // Fields listed one by one: a rest/spread copy of the core result costs more than the physics.
+  return {
+    parameters: core.parameters,
+    memory: core.memory,
+    speed: core.speed,
+    cost: estimateCost(input, core.speed.gpuHours),
+    forgetting: estimateForgetting(input, core.parameters),
+    assumptions: core.assumptions,
+    warnings: core.warnings,
+  }
 }

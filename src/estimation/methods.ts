@@ -2,7 +2,7 @@
 // Freezing follows standard autograd behaviour (shared/reference/estimation-formulas.md §1.3):
 // no backward below the lowest trainable layer, and a frozen linear needs no saved input.
 
-import { type Architecture, layerParams, linearShape, sumLayers } from './architecture.ts'
+import { type Architecture, isMoeLayer, linearShape, sumLayers } from './architecture.ts'
 import type { LoraTarget, MethodSpec } from './types.ts'
 
 /** Which tensors of a decoder layer in the backward region must be kept for the weight gradients. */
@@ -117,23 +117,26 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
   let rankSum = 0
   let largest = 0
   let ioSum = 0
-  for (let i = 0; i < L; i++) {
+  // Identical layers (dense, one rank) are counted once and multiplied.
+  const uniform = method.layerRanks === undefined && a.moe === null
+  for (let i = 0; i < (uniform ? Math.min(1, L) : L); i++) {
     const r = method.layerRanks?.[i] ?? method.rank
     if (r <= 0) continue
-    const moe = layerParams(a, i) === a.moe
+    const moe = isMoeLayer(a, i)
+    const times = uniform ? L : 1
     let layerRank = 0
     for (const t of targets) {
       const s = linearShape(a, t, moe)
       if (s.copies === 0) continue
-      adapters += s.copies * r * (s.dIn + s.dOut)
+      adapters += times * s.copies * r * (s.dIn + s.dOut)
       // A token visits k experts (+ the shared one), not every copy.
-      ioSum += (moe && s.copies > 1 ? (a.expertsPerToken + (a.sharedExpertWidth > 0 ? 1 : 0)) : s.copies) * (s.dIn + s.dOut)
+      ioSum += times * (moe && s.copies > 1 ? a.expertsPerToken + (a.sharedExpertWidth > 0 ? 1 : 0) : s.copies) * (s.dIn + s.dOut)
       layerRank += r
       largest = Math.max(largest, s.dIn * s.dOut)
     }
     if (layerRank > 0) {
       firstAdapted = Math.min(firstAdapted, i)
-      rankSum += layerRank
+      rankSum += times * layerRank
     }
   }
   // PEFT adapts nn.Embedding with A of r×V and B of h×r, and lm_head like any linear.
