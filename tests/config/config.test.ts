@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts'
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       PORT: 3000,
       HOST: '127.0.0.1',
       DATA_DIR: './data',

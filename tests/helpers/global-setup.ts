@@ -1,9 +1,23 @@
-// Runs once before the suite: fails fast, with the fix, when PostgreSQL is not reachable. It
-// creates nothing shared, so several suites can run at once against the same server.
+// Runs once before the suite. Fails fast, with the fix, when PostgreSQL is not reachable, and
+// initialises one PGlite data directory that test files load instead of running initdb each
+// (about 0.5 s instead of 3.5 s and 800 MB per file). It creates nothing shared in PostgreSQL,
+// so several suites can run at once against the same server.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
+import type { TestProject } from 'vitest/node'
 import { ADMIN_DATABASE_URL } from './postgres.ts'
 
-export default async function globalSetup(): Promise<void> {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A tarball of a freshly initialised, empty PGlite data directory. */
+    pgliteTemplate: string
+  }
+}
+
+async function checkPostgres(): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: 5_000 })
   try {
     await client.connect()
@@ -17,4 +31,19 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await client.end().catch(() => undefined)
   }
+}
+
+async function pgliteTemplate(file: string): Promise<void> {
+  const pglite = await PGlite.create('memory://')
+  const dump = await pglite.dumpDataDir('none')
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()))
+  await pglite.close()
+}
+
+export default async function globalSetup(project: TestProject): Promise<() => void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fe-pglite-template-'))
+  const file = path.join(dir, 'pgdata.tar')
+  await Promise.all([checkPostgres(), pgliteTemplate(file)])
+  project.provide('pgliteTemplate', file)
+  return () => rmSync(dir, { recursive: true, force: true })
 }

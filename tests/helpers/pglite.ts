@@ -1,12 +1,14 @@
-// One in-memory PGlite per test file: creating one costs seconds and hundreds of MB, so files
-// share it and reset the schema between tests instead.
+// One in-memory PGlite per test file, loaded from the template data directory the global setup
+// made (initdb costs seconds and hundreds of MB); files reset the schema between tests instead.
+import { readFileSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { inject } from 'vitest'
 import { createDb, type Db } from '../../src/db/client.ts'
 
 let shared: Promise<PGlite> | null = null
 
 export function sharedPglite(): Promise<PGlite> {
-  shared ??= PGlite.create('memory://')
+  shared ??= PGlite.create('memory://', { loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]) })
   return shared
 }
 
