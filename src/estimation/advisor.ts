@@ -319,8 +319,9 @@ function searchGpu(input: AdvisorInput, method: MethodSpec, gpu: AdvisorGpu, run
           if (run(withHardware(base, count, sharding, checkpointing, 1, batchTokens)).memory.fits) { fit = { checkpointing, micro: 1 }; break }
         }
         if (fit) {
-          // Memory grows with the micro-batch: double while it still fits.
-          while (fit.micro * 2 <= maxMicro && run(withHardware(base, count, sharding, fit.checkpointing, fit.micro * 2, batchTokens)).memory.fits) fit.micro *= 2
+          // Memory grows with the micro-batch: double while even the high end of the memory band
+          // fits, so a larger micro-batch never trades speed for a run on the edge of OOM.
+          while (fit.micro * 2 <= maxMicro && fitsSafely(run(withHardware(base, count, sharding, fit.checkpointing, fit.micro * 2, batchTokens)))) fit.micro *= 2
         }
         if (sharding === 'ddp') ddpFit = fit
       }
@@ -335,6 +336,10 @@ function searchGpu(input: AdvisorInput, method: MethodSpec, gpu: AdvisorGpu, run
     if (best) out.push(best)
   }
   return out
+}
+
+function fitsSafely(r: Core): boolean {
+  return r.memory.band.highBytes <= r.memory.gpuCapacityBytes
 }
 
 interface ChosenOffer {
@@ -469,6 +474,7 @@ function explain(ranked: AdvisorOption[], goal: Goal, tasks: number): void {
     if (o.pricingModel === 'spot') o.tradeOffs.push('spot capacity can be pre-empted: checkpoint often and expect restarts')
     if (o.method === 'qlora') o.tradeOffs.push('QLoRA: least memory, but dequantisation slows each step and 4-bit weights cost ~1 quality point')
     if ((o.method === 'full' || o.method === 'freeze') && tasks > 1) o.tradeOffs.push(`${tasks} tasks mean ${tasks} full model copies to store and serve; adapters share one base`)
+    if (o.memoryPerGpuBytes > 0.9 * o.gpuCapacityBytes) o.tradeOffs.push(`uses ${pct(o.memoryPerGpuBytes / o.gpuCapacityBytes)} of GPU memory${o.microBatchSize === 1 ? ' even at micro-batch 1' : ''}: little headroom for longer sequences`)
     if (o.gradientCheckpointing) o.tradeOffs.push('gradient checkpointing needed to fit: one extra forward pass per step')
     if (o.gpuCount > 1 && o.sharding !== 'ddp') o.tradeOffs.push(`${o.sharding} sharding: weights or states split across ${o.gpuCount} GPUs, more communication per step`)
   }
