@@ -32,6 +32,9 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger === false ? false : loggerOptions(config),
+    // A first start runs initdb, migrations and the seed inside the database plugin: ~5 s idle, over
+    // Fastify's default 10 s plugin timeout on a loaded 2-core machine.
+    pluginTimeout: 120_000,
     // removeAdditional off: an unknown field is a 400 naming it, not silently dropped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
