@@ -12,10 +12,11 @@
 // - a price only multiplies GPU-hours, so offers never trigger another estimate, and per
 //   configuration only its cheapest offer can be on the frontier.
 
+import { describeArchitecture, type Architecture } from './architecture.ts'
 import { checkpointBytes, rankOffers, type PriceOffer, type PricingModel } from './cost.ts'
 import { estimateCore, type CoreResult as Core } from './estimate.ts'
 import { forgettingRisk, type RiskLevel } from './forgetting.ts'
-import { ALL_LINEAR_TARGETS } from './methods.ts'
+import { ALL_LINEAR_TARGETS, planMethod } from './methods.ts'
 import { expectedQuality, type QualityRange } from './quality.ts'
 import type {
   Attention, EstimateInput, ForgettingSpec, FreezeStrategy, GpuSpec, LoraTarget, MethodSpec, MethodType,
@@ -175,7 +176,8 @@ export function advise(input: AdvisorInput): AdvisorResult {
     return estimateCore(e)
   }
 
-  const variants = methodVariants(input).map((method) => describeVariant(input, method, tokens, run))
+  const arch = describeArchitecture(input.model)
+  const variants = methodVariants(input).map((method) => describeVariant(input, method, tokens, arch))
   const fitted: Fitted[] = []
   for (const variant of variants) {
     if (input.qualityFloor !== undefined && variant.quality.expected < input.qualityFloor) { rejected.belowQuality++; continue }
@@ -252,10 +254,10 @@ function baseInput(input: AdvisorInput, method: MethodSpec, gpu: GpuSpec): Estim
   }
 }
 
-function describeVariant(input: AdvisorInput, method: MethodSpec, tokens: number, run: (e: EstimateInput) => Core): Variant {
-  // Parameter counts do not depend on the GPU: one estimate on the first GPU gives them.
-  const probe = run(baseInput(input, method, input.gpus[0]?.spec ?? { name: 'probe', memoryGiB: 80, bf16Tflops: 312, memoryBandwidthTBps: 2 }))
-  const p = probe.parameters
+function describeVariant(input: AdvisorInput, method: MethodSpec, tokens: number, arch: Architecture): Variant {
+  // Parameter counts depend on the method only (the same sum estimateCore reports as trainable).
+  const plan = planMethod(arch, method)
+  const p = { total: arch.total, trainable: plan.trainableBase + plan.adapterParams }
   const adapter = method.type === 'lora' || method.type === 'qlora'
   const quality = expectedQuality({
     method: method.type, trainableParams: p.trainable, totalParams: p.total, trainingTokens: tokens,
@@ -275,7 +277,8 @@ function withHardware(e: EstimateInput, count: number, sharding: Sharding, check
 }
 
 /** Counts 1, 2, 4, … up to the GPU's limit. */
-function counts(max: number): number[] {
+function counts(limit: number): number[] {
+  const max = Math.max(1, Math.floor(limit))
   const out: number[] = []
   for (let c = 1; c <= max; c *= 2) out.push(c)
   if (out[out.length - 1] !== max) out.push(max)
