@@ -34,6 +34,10 @@ export interface QualityRange {
 export interface QualityResult {
   /** Share of full fine-tuning's gain over the base model, each in [0, 1]. */
   shareOfFullFineTuning: QualityRange
+  /** LoRA/QLoRA with a rank: the same targets at other ranks (adapter size is linear in r). */
+  byRank: { rank: number; expected: number }[]
+  /** Smallest rank beyond which doubling gains under 2 points; null when not an adapter. */
+  sweetSpotRank: number | null
   notes: string[]
   sources: string[]
 }
@@ -47,6 +51,13 @@ const BAND_LOGIT = 0.97
  * 16-bit parity [P], so the high end keeps 1.
  */
 const QLORA_FACTOR = 0.987
+/** The ranks the fit was made on (16, 64, 256) and the powers of two around them. */
+const SWEEP_RANKS = [4, 8, 16, 32, 64, 128, 256]
+/**
+ * Doubling the rank is worth it while it adds ≥ 2 points of full FT's gain: single-seed
+ * differences under ~2 points are noise in the PEFT benchmark (§2.3 [U]).
+ */
+const SWEET_SPOT_GAIN = 0.02
 const ATTENTION: readonly LoraTarget[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj']
 
 export function expectedQuality(input: QualityInput): QualityResult {
@@ -54,7 +65,7 @@ export function expectedQuality(input: QualityInput): QualityResult {
   const tokens = Math.max(1, input.trainingTokens)
   const logit = (p: number) => FIT_A + FIT_B * Math.log10(Math.max(1, p) / tokens)
   const full = sigmoid(logit(input.totalParams))
-  const at = (shift: number) => Math.min(1, sigmoid(logit(input.trainableParams) + shift) / full)
+  const at = (shift: number, params = input.trainableParams) => Math.min(1, sigmoid(logit(params) + shift) / full)
   let range: QualityRange = input.method === 'full'
     ? { low: 1, expected: 1, high: 1 }
     : { low: at(-BAND_LOGIT), expected: at(0), high: at(BAND_LOGIT) }
@@ -81,8 +92,16 @@ export function expectedQuality(input: QualityInput): QualityResult {
   if (tokens > 1e9 && input.method !== 'full') {
     notes.push('Over 1B training tokens (continued-pretraining scale): even r = 256 recovered only 38–69 % of full FT at 20B tokens; consider full FT or a full-parameter hybrid.')
   }
+  const adapter = input.method === 'lora' || input.method === 'qlora'
+  const factor = input.method === 'qlora' ? QLORA_FACTOR : 1
+  const byRank = adapter && input.rank
+    ? SWEEP_RANKS.map((rank) => ({ rank, expected: at(0, (input.trainableParams * rank) / input.rank!) * factor }))
+    : []
+  const sweet = byRank.find((r, i) => i === byRank.length - 1 || byRank[i + 1]!.expected - r.expected < SWEET_SPOT_GAIN)
   return {
     shareOfFullFineTuning: range,
+    byRank,
+    sweetSpotRank: sweet?.rank ?? null,
     notes,
     sources: [
       'Biderman et al. 2024, LoRA Learns Less and Forgets Less (arXiv 2405.09673), §1.1.1',

@@ -35,6 +35,17 @@ describe('expectedQuality', () => {
     expect(q.shareOfFullFineTuning.expected).toBeCloseTo(l.shareOfFullFineTuning.expected * 0.987, 12)
     expect(l.notes.some((n) => n.startsWith('Attention-only'))).toBe(true)
   })
+  it('sweeps the rank and finds where doubling stops paying (50M tokens, all linear layers)', () => {
+    // r=32: P = 79,953,920, z = 2.62 + 1.78·log10(1.59908) = 2.98289, σ = 0.951795
+    // r=64: P = 159,907,840, z = 3.51872, σ = 0.971216; full: z = 6.41067, σ = 0.998359
+    // shares 0.953360 and 0.972812: doubling 32 → 64 adds 1.95 points < 2 → sweet spot r = 32
+    const q = expectedQuality({ method: 'lora', trainableParams: R16, totalParams: TOTAL, trainingTokens: 50e6, rank: 16 })
+    expect(q.byRank.map((r) => r.rank)).toEqual([4, 8, 16, 32, 64, 128, 256])
+    expect(q.byRank[3]!.expected).toBeCloseTo(0.95336, 5)
+    expect(q.byRank[4]!.expected).toBeCloseTo(0.972812, 5)
+    expect(q.sweetSpotRank).toBe(32)
+    expect(expectedQuality({ method: 'full', trainableParams: TOTAL, totalParams: TOTAL, trainingTokens: 50e6 }).sweetSpotRank).toBeNull()
+  })
   it('rises with trainable parameters and falls with tokens (property)', () => {
     const p = fc.double({ min: 1e5, max: TOTAL, noNaN: true })
     const d = fc.double({ min: 1e5, max: 1e11, noNaN: true })
