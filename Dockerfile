@@ -6,9 +6,9 @@ FROM node:20-slim AS build
 WORKDIR /app
 # `prisma generate` downloads the schema engine when it can; offline, scripts/prisma-generate.mjs
 # retries with PRISMA_SCHEMA_ENGINE_BINARY pointing at an existing file (generate only checks it
-# exists). Pass --build-arg PRISMA_SCHEMA_ENGINE_BINARY=/path to force a specific binary.
+# exists). Pass --build-arg PRISMA_SCHEMA_ENGINE_BINARY=/path to force a specific binary; a build
+# argument reaches RUN steps as an environment variable, and stays out of the runtime image.
 ARG PRISMA_SCHEMA_ENGINE_BINARY
-ENV PRISMA_SCHEMA_ENGINE_BINARY=${PRISMA_SCHEMA_ENGINE_BINARY}
 COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts/prisma-generate.mjs scripts/
 COPY prisma/schema.prisma prisma/
