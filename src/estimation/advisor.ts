@@ -15,7 +15,7 @@
 import { describeArchitecture, type Architecture } from './architecture.ts'
 import { checkpointBytes, rankOffers, type PriceOffer, type PricingModel } from './cost.ts'
 import { estimateCore, type CoreResult as Core } from './estimate.ts'
-import { forgettingRisk, type RiskLevel } from './forgetting.ts'
+import { forgettingRisk, specForMethod, type RiskLevel } from './forgetting.ts'
 import { ALL_LINEAR_TARGETS, planMethod } from './methods.ts'
 import { expectedQuality, type QualityRange } from './quality.ts'
 import type {
@@ -56,8 +56,9 @@ export interface AdvisorInput {
   qualityFloor?: number
   /** Highest acceptable forgetting risk, in [0, 1]. */
   maxRisk?: number
-  /** Tasks to train (one job each); multiplies cost and artefact storage. Default 1 (12 is typical for multi-task). */
+  /** Tasks to train (one job each); multiplies cost and artefact storage. Default 1. */
   tasks?: number
+  /** Its learningRate is the full fine-tuning LR; adapters are assessed at the same multiple of theirs. */
   forgetting?: ForgettingSpec
   /** Narrow the search space. */
   space?: { methods?: MethodType[]; ranks?: number[]; maxMicroBatch?: number; pricingModels?: PricingModel[] }
@@ -263,7 +264,8 @@ function describeVariant(input: AdvisorInput, method: MethodSpec, tokens: number
     method: method.type, trainableParams: p.trainable, totalParams: p.total, trainingTokens: tokens,
     ...(adapter ? { rank: method.rank, targetModules: method.targetModules } : {}),
   }).shareOfFullFineTuning
-  const f = forgettingRisk({ method: method.type, trainableShare: p.trainable / p.total, trainingTokens: tokens, ...(input.forgetting ? { spec: input.forgetting } : {}) })
+  const spec = specForMethod(method.type, input.forgetting)
+  const f = forgettingRisk({ method: method.type, trainableShare: p.trainable / p.total, trainingTokens: tokens, ...(spec ? { spec } : {}) })
   return { method, quality, risk: f.risk, riskLevel: f.level, artefactBytes: checkpointBytes(method.type, p.total, p.trainable) }
 }
 

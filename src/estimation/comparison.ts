@@ -4,7 +4,7 @@
 import { fittingConfigurations, type AdvisorGpu } from './advisor.ts'
 import { costReport, estimateCost } from './cost.ts'
 import { estimateCore } from './estimate.ts'
-import { forgettingRisk, type RiskLevel } from './forgetting.ts'
+import { forgettingRisk, specForMethod, type RiskLevel } from './forgetting.ts'
 import { ALL_LINEAR_TARGETS } from './methods.ts'
 import { expectedQuality, type QualityRange } from './quality.ts'
 import type {
@@ -16,6 +16,7 @@ export interface ComparisonInput {
   training: TrainingSpec
   hardware: HardwareSpec
   pricing?: PricingSpec
+  /** Its learningRate is the full fine-tuning LR; adapters are assessed at the same multiple of theirs. */
   forgetting?: ForgettingSpec
   /** LoRA and QLoRA adapter (default r = 16 on all linear layers, the §2.6 recommendation). */
   lora?: { rank?: number; targetModules?: LoraTarget[] }
@@ -69,7 +70,8 @@ export function compareMethods(input: ComparisonInput): ComparisonResult {
     const r = estimateCore(e)
     const p = r.parameters
     const adapter = method.type === 'lora' || method.type === 'qlora'
-    const f = forgettingRisk({ method: method.type, trainableShare: p.trainableShare, trainingTokens: tokens, ...(input.forgetting ? { spec: input.forgetting } : {}) })
+    const spec = specForMethod(method.type, input.forgetting)
+    const f = forgettingRisk({ method: method.type, trainableShare: p.trainableShare, trainingTokens: tokens, ...(spec ? { spec } : {}) })
     const q = expectedQuality({
       method: method.type, trainableParams: p.trainable, totalParams: p.total, trainingTokens: tokens,
       ...(adapter ? { rank, targetModules: targets } : {}),

@@ -163,6 +163,17 @@ export function forgettingRisk(input: ForgettingInput): ForgettingResult {
   }
 }
 
+/**
+ * Where one request weighs several methods (advisor, comparison), its learningRate is read as the
+ * full fine-tuning LR, and each method is assessed at the same multiple of its own reference LR:
+ * LoRA is run at ~10× the full-FT LR (§1.1, §2.5), so one LR for every method would be wrong.
+ */
+export function specForMethod(method: MethodType, spec: ForgettingSpec | undefined): ForgettingSpec | undefined {
+  if (!spec || spec.learningRate === undefined) return spec
+  const set = SETTINGS[spec.domain ?? 'near'][spec.regime ?? 'instruction']
+  return { ...spec, learningRate: spec.learningRate * ((isAdapter(method) ? set.adapterLr : set.fullLr) / set.fullLr) }
+}
+
 export function riskOf(drop: number): number {
   return 1 - Math.exp(-Math.max(0, drop) / DROP_SCALE)
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { assessForgetting, forgettingRisk, levelOf, replayFactor, riskOf, type ForgettingInput } from '../../src/estimation/forgetting.ts'
+import { assessForgetting, forgettingRisk, levelOf, replayFactor, riskOf, specForMethod, type ForgettingInput } from '../../src/estimation/forgetting.ts'
 import { estimate } from '../../src/estimation/estimate.ts'
 import { method, request } from './fixtures/part2.ts'
 
@@ -135,5 +135,15 @@ describe('forgetting of an estimate request', () => {
     // LoRA r=16 on all linear layers: 39,976,960 / 6,738,415,616 = 0.0059327
     expect(r.mitigations[2]!.setting).toContain('0.593 %')
     expect(r.mitigations.every((m) => m.riskWith < m.riskWithout)).toBe(true)
+  })
+})
+
+describe('specForMethod', () => {
+  it('reads the LR as the full-FT LR and scales it to each method reference (near IFT: 1e-5 full, 1e-4 LoRA)', () => {
+    expect(specForMethod('full', { learningRate: 2e-5 })?.learningRate).toBeCloseTo(2e-5, 15)
+    expect(specForMethod('lora', { learningRate: 2e-5 })?.learningRate).toBeCloseTo(2e-4, 15)
+    // far IFT: 5e-5 full, 2e-4 LoRA → ×4
+    expect(specForMethod('qlora', { learningRate: 5e-5, domain: 'far' })?.learningRate).toBeCloseTo(2e-4, 15)
+    expect(specForMethod('lora', { replayShare: 0.1 })).toEqual({ replayShare: 0.1 })
   })
 })
