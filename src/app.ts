@@ -52,6 +52,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         { name: 'catalog', description: 'Models, GPUs and prices the estimates draw on.' },
         { name: 'health', description: 'Liveness and readiness probes.' },
         { name: 'estimates', description: 'Memory, speed, time, cost and risk of a fine-tuning configuration.' },
+        { name: 'scenarios', description: 'Stored estimates with team/project/owner tags, re-priced against today\'s catalog.' },
+        { name: 'reports', description: 'Cost reports over stored scenarios, as JSON or FinOps FOCUS-style CSV.' },
+        { name: 'keys', description: 'API keys and roles (reader < editor < admin).' },
       ],
     },
   })

@@ -6,16 +6,22 @@ import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
 import { createApiKeyRepository } from '../../db/api-key.repository.ts'
 import { createCatalogAdminRepository } from '../../db/catalog-admin.repository.ts'
+import { createReportRepository } from '../../db/report.repository.ts'
+import { createScenarioRepository } from '../../db/scenario.repository.ts'
 import { AccessPolicy, AuthService } from '../../services/auth.service.ts'
 import { CatalogAdminService } from '../../services/catalog-admin.service.ts'
 import type { ServiceContext } from '../../services/context.ts'
 import { EstimateService } from '../../services/estimate.service.ts'
+import { ReportService } from '../../services/report.service.ts'
+import { ScenarioService } from '../../services/scenario.service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     auth: AuthService
     estimates: EstimateService
     catalogAdmin: CatalogAdminService
+    scenarios: ScenarioService
+    reports: ReportService
   }
   interface FastifyRequest {
     serviceContext: ServiceContext
@@ -30,7 +36,10 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   const access = new AccessPolicy(config.REQUIRE_AUTH)
   const auth = new AuthService(createApiKeyRepository(app.db.prisma), access, config.ADMIN_API_KEY)
   app.decorate('auth', auth)
-  app.decorate('estimates', new EstimateService(app.catalog, access))
+  const estimates = new EstimateService(app.catalog, access)
+  app.decorate('estimates', estimates)
+  app.decorate('scenarios', new ScenarioService(createScenarioRepository(app.db.prisma), estimates, access))
+  app.decorate('reports', new ReportService(createReportRepository(app.db.prisma), access))
   app.decorate('catalogAdmin', new CatalogAdminService(createCatalogAdminRepository(app.db.prisma), app.catalog, access))
 
   app.decorateRequest('serviceContext', null as unknown as ServiceContext)
