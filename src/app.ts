@@ -8,6 +8,7 @@ import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import { registerErrorHandler } from './http/error-handler.ts'
 import { databasePlugin } from './http/plugins/database.plugin.ts'
+import { graphqlPlugin } from './graphql/plugin.ts'
 import { registerRoutes } from './http/routes.ts'
 import { servicesPlugin } from './http/plugins/services.plugin.ts'
 
@@ -62,5 +63,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(databasePlugin, { config, db: options.db, prepare: options.prepareDatabase })
   await app.register(servicesPlugin, { config })
   await app.register(registerRoutes)
+  await app.register(graphqlPlugin)
   return app
 }

@@ -46,8 +46,10 @@ export interface ServingMode {
   switchSeconds: Band
   /** Throughput relative to serving the merged base model (1 = no penalty). */
   relativeThroughput: Band
-  /** Tasks one replica serves concurrently. */
+  /** Tasks one replica serves concurrently (ensemble: distinct ensembles of ensembleSize adapters). */
   tasksPerReplica: number
+  /** Adapters held in GPU memory at once (0 for merged copies). */
+  residentAdapters: number
   storageBytes: number
   notes: string[]
 }
@@ -137,6 +139,7 @@ export function servingPlan(input: ServingInput): ServingResult {
       switchSeconds: resident >= n ? { low: 0, high: 0 } : switchBand,
       relativeThroughput: tax(resident),
       tasksPerReplica: resident,
+      residentAdapters: resident,
       storageBytes: adaptersStorage,
       notes: [
         `load = adapter bytes over storage (${storageGBps} GB/s) and PCIe (${pcieGBps} GB/s); the high end adds ${PER_LAYER_COPY_SECONDS * 1000} ms per layer as measured by LoRAX #433`,
@@ -150,6 +153,7 @@ export function servingPlan(input: ServingInput): ServingResult {
       switchSeconds: { low: 0, high: 0 },
       relativeThroughput: { low: 1, high: 1 },
       tasksPerReplica: 1,
+      residentAdapters: 0,
       storageBytes: fullStorage,
       notes: ['merge_and_unload: zero inference overhead, one full model copy per task (vLLM-packed ran out of memory at 100 adapters of a 7B on an A100-80GB)'],
     },
@@ -160,6 +164,7 @@ export function servingPlan(input: ServingInput): ServingResult {
       switchSeconds: batchedActive >= n ? { low: 0, high: 0 } : switchBand,
       relativeThroughput: tax(n),
       tasksPerReplica: n,
+      residentAdapters: batchedActive,
       storageBytes: adaptersStorage,
       notes: [
         `${batchedActive} adapters resident (LoRAX reserves ${ADAPTER_MEMORY_FRACTION * 100} % of GPU memory for adapters, at most ${MAX_ACTIVE_ADAPTERS}); the rest page in from host memory (S-LoRA unified paging)`,
@@ -173,6 +178,7 @@ export function servingPlan(input: ServingInput): ServingResult {
       switchSeconds: { low: 0, high: 0 },
       relativeThroughput: { low: kTax.low / k, high: kTax.high / k },
       tasksPerReplica: Math.floor(n / k),
+      residentAdapters: k,
       storageBytes: adaptersStorage,
       notes: [`each request runs ${k} adapters (one batched multi-LoRA pass each), so throughput per answered request is divided by ${k}`],
     },

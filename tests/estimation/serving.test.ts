@@ -64,3 +64,16 @@ describe('servingPlan properties', () => {
     }), { numRuns: 50 })
   })
 })
+
+describe('servingPlan: adapter slots of batched multi-LoRA', () => {
+  it('caps resident adapters at LoRAX 10 % of GPU memory', () => {
+    // Llama-3-8B r=256 all linear: 41,943,040 × 16 = 671,088,640 params = 1,342,177,280 B per adapter
+    // 10 % of 80 GiB = 8,589,934,592 B → 6 adapters resident; the other 94 page in from host memory
+    const r = servingPlan({ model: LLAMA3_8B, adapter: { rank: 256, targetModules: ALL }, tasks: 100, gpu: A100_80 })
+    const b = r.modes.find((m) => m.mode === 'batched-multi-lora')!
+    expect(r.adapterBytes).toBe(1_342_177_280)
+    expect(b.residentAdapters).toBe(6)
+    expect(b.tasksPerReplica).toBe(100)
+    expect(b.switchSeconds.low).toBeGreaterThan(0)
+  })
+})
