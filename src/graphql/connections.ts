@@ -1,0 +1,45 @@
+// Relay-style connections over the services' cursor pages: the services page by id with
+// `nextCursor`; GraphQL says `first`/`after` and answers edges plus pageInfo.
+import { ValidationError } from '../errors.ts'
+
+export interface PageArgs {
+  first?: number | null
+  after?: string | null
+}
+
+/** The services clamp the page size to their maximum; a non-positive `first` is a mistake worth naming. */
+export function pageRequest({ first, after }: PageArgs): { limit: number; cursor?: string } {
+  const limit = first ?? 50
+  if (limit < 1) throw new ValidationError('/first', 'must be at least 1')
+  return after ? { limit, cursor: after } : { limit }
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[]
+  pageInfo: { hasNextPage: boolean; endCursor: string | null }
+}
+
+export function connectionOf<T>(page: { items: T[]; nextCursor: string | null }, cursorOf: (item: T) => string): Connection<T> {
+  const edges = page.items.map((node) => ({ cursor: cursorOf(node), node }))
+  return { edges, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor ?? edges.at(-1)?.cursor ?? null } }
+}
+
+/**
+ * GraphQL input objects as the services expect REST bodies: plain objects, and an explicit null
+ * treated as an absent optional field (the REST schemas reject null).
+ */
+export function plain<T>(value: T): Plain<T> {
+  if (Array.isArray(value)) return value.map(plain) as Plain<T>
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value as Plain<T>
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) if (v !== null && v !== undefined) out[key] = plain(v)
+  return out as Plain<T>
+}
+
+export type Plain<T> = T extends Date
+  ? T
+  : T extends (infer U)[]
+    ? Plain<U>[]
+    : T extends object
+      ? { [K in keyof T]: Exclude<Plain<T[K]>, null> }
+      : T

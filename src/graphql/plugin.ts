@@ -1,0 +1,51 @@
+// POST /graphql: the SDL files under ./schema, the resolvers of each area, and loaders for every
+// relation, over the same services REST calls. The request's service context (who is calling,
+// from the Bearer key the services plugin authenticated) becomes the GraphQL context, so roles
+// are enforced by the services exactly as for REST. GraphiQL stays off: it loads from a CDN.
+import { readdirSync, readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius'
+import type { ServiceContext } from '../services/context.ts'
+import { authResolvers } from './auth.resolvers.ts'
+import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
+import { errorFormatter } from './errors.ts'
+import { estimateResolvers } from './estimate.resolvers.ts'
+import { scalarResolvers } from './scalars.ts'
+
+declare module 'mercurius' {
+  interface MercuriusContext {
+    service: ServiceContext
+  }
+}
+
+const SCHEMA_DIR = new URL('./schema/', import.meta.url)
+
+/** Every .graphql file of the schema folder, common.graphql (root types, scalars) first. */
+export function loadSchema(): string {
+  const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.graphql')).sort((a, b) => Number(b === 'common.graphql') - Number(a === 'common.graphql') || a.localeCompare(b))
+  return files.map((file) => readFileSync(new URL(file, SCHEMA_DIR), 'utf8')).join('\n')
+}
+
+/** Merges per-area resolver maps type by type (each area adds fields to Query and Mutation). */
+function mergeResolvers(...maps: IResolvers[]): IResolvers {
+  const merged: Record<string, Record<string, unknown>> = {}
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) merged[type] = { ...merged[type], ...(fields as Record<string, unknown>) }
+  }
+  return merged as IResolvers
+}
+
+export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, authResolvers)
+export const LOADERS: MercuriusLoaders = { ...catalogLoaders }
+
+export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
+  await app.register(mercurius, {
+    schema: loadSchema(),
+    resolvers: RESOLVERS,
+    loaders: LOADERS,
+    graphiql: false,
+    path: '/graphql',
+    context: (request) => ({ service: request.serviceContext }),
+    errorFormatter,
+  })
+}

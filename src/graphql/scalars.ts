@@ -1,0 +1,108 @@
+// Scalars and enums GraphQL needs beyond its own. GraphQL's Int is 32-bit, but bytes, parameter
+// and token counts reach 10^11, so they travel as SafeInt: an integer JSON number up to 2^53 - 1,
+// the same number REST sends (a string-encoded BigInt would break the contract's "bytes are
+// integers"). Enums are the REST values spelled as GraphQL names (bf16-mixed ↔ BF16_MIXED);
+// the resolvers below translate at the edge so the services only ever see REST values.
+import { GraphQLError, Kind, valueFromASTUntyped, type ValueNode } from 'graphql'
+import { parseInstant } from '../http/catalog.routes.ts'
+import {
+  EstimateResultSchema, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
+} from '../http/schemas/estimate.schemas.ts'
+import { ROLES } from '../services/context.ts'
+
+const invalid = (message: string) => new GraphQLError(message, { extensions: { code: 'VALIDATION_FAILED' } })
+
+function safeInt(value: unknown): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value
+  throw invalid(`SafeInt must be an integer between -(2^53 - 1) and 2^53 - 1; got ${JSON.stringify(value)}`)
+}
+
+const SafeInt = {
+  serialize: safeInt,
+  parseValue: safeInt,
+  parseLiteral(ast: ValueNode): number {
+    if (ast.kind === Kind.INT || ast.kind === Kind.FLOAT) return safeInt(Number(ast.value))
+    throw invalid(`SafeInt must be an integer literal; got ${ast.kind}`)
+  },
+}
+
+function instant(value: unknown): Date {
+  if (typeof value !== 'string') throw invalid('DateTime must be a string: YYYY-MM-DD or an ISO 8601 date-time')
+  try {
+    return parseInstant('DateTime', value)
+  } catch {
+    throw invalid(`DateTime must be a valid date (YYYY-MM-DD) or ISO 8601 date-time; got "${value}"`)
+  }
+}
+
+const DateTime = {
+  serialize: (value: unknown) => (value instanceof Date ? value.toISOString() : instant(value).toISOString()),
+  parseValue: instant,
+  parseLiteral(ast: ValueNode): Date {
+    if (ast.kind === Kind.STRING) return instant(ast.value)
+    throw invalid(`DateTime must be a string literal; got ${ast.kind}`)
+  },
+}
+
+const JSONScalar = {
+  serialize: (value: unknown) => value,
+  parseValue: (value: unknown) => value,
+  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => valueFromASTUntyped(ast, variables ?? undefined),
+}
+
+/** The GraphQL name of a REST enum value: upper case, "-" as "_" ("on-demand" → ON_DEMAND). */
+export const graphqlEnumName = (value: string) => value.toUpperCase().replace(/-/g, '_')
+
+const enumOf = (schema: unknown): readonly string[] => {
+  const values = (schema as { enum?: unknown; items?: { enum?: unknown } }).enum ?? (schema as { items?: { enum?: unknown } }).items?.enum
+  if (!Array.isArray(values)) throw new Error('not an enum schema')
+  return values as string[]
+}
+
+/** Each GraphQL enum and the REST values it stands for, read from the REST schemas so the two cannot drift. */
+export const ENUM_VALUES: Record<string, readonly string[]> = {
+  MethodType: enumOf(MethodSchema.properties.type),
+  FreezeStrategy: enumOf(MethodSchema.properties.strategy),
+  LoraTarget: enumOf(MethodSchema.properties.targetModules),
+  Quantization: enumOf(MethodSchema.properties.quantization),
+  Precision: enumOf(TrainingSchema.properties.precision),
+  Optimizer: enumOf(TrainingSchema.properties.optimizer),
+  Attention: enumOf(TrainingSchema.properties.attention),
+  Sharding: enumOf(HardwareSchema.properties.sharding),
+  Offload: enumOf(HardwareSchema.properties.offload),
+  PricingModel: enumOf(PricingSchema.properties.pricingModel),
+  RegularizationKind: enumOf(ForgettingSpecSchema.properties.regularization.properties.kind),
+  ForgettingDomain: enumOf(ForgettingSpecSchema.properties.domain),
+  ForgettingRegime: enumOf(ForgettingSpecSchema.properties.regime),
+  ForgettingLevel: enumOf(EstimateResultSchema.properties.forgetting.properties.level),
+  Role: ROLES,
+}
+
+/**
+ * Overrides an enum type's coercion (Mercurius assigns these onto the GraphQLEnumType): inputs
+ * arrive in resolvers as REST values, REST values returned by services serialise as GraphQL names.
+ */
+function restEnum(values: readonly string[]) {
+  const byName = new Map(values.map((value) => [graphqlEnumName(value), value]))
+  const parse = (name: unknown) => {
+    const value = typeof name === 'string' ? byName.get(name) : undefined
+    if (value === undefined) throw invalid(`must be one of ${[...byName.keys()].join(', ')}; got ${JSON.stringify(name)}`)
+    return value
+  }
+  return {
+    serialize(value: unknown): string {
+      const name = typeof value === 'string' ? graphqlEnumName(value) : ''
+      if (!byName.has(name)) throw new GraphQLError(`${JSON.stringify(value)} is not one of ${values.join(', ')}`)
+      return name
+    },
+    parseValue: parse,
+    parseLiteral: (ast: ValueNode) => (ast.kind === Kind.ENUM ? parse(ast.value) : undefined),
+  }
+}
+
+export const scalarResolvers = {
+  SafeInt,
+  DateTime,
+  JSON: JSONScalar,
+  ...Object.fromEntries(Object.entries(ENUM_VALUES).map(([name, values]) => [name, restEnum(values)])),
+}
