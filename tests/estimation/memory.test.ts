@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { estimate } from '../../src/estimation/estimate.ts'
+import { input } from './fixtures/engine.ts'
+
+const GIB = 1024 ** 3
+
+describe('memory per GPU, computed by hand', () => {
+  it('full fine-tune of Llama-2-7B in pure bf16 with AdamW, 1 × 512 tokens, no checkpointing', () => {
+    const r = estimate(input({ method: { type: 'full' }, training: { sequenceLength: 512, precision: 'bf16' } }))
+    const P = 6_738_415_616
+    const m = r.memory.perGpu
+    expect(m.weightsBytes).toBe(2 * P) // bf16 weights
+    expect(m.gradientsBytes).toBe(2 * P) // bf16 gradients
+    expect(m.optimizerBytes).toBe(4 * P) // torch AdamW keeps m and v in the parameter dtype: 2 × 2 B
+    // Activations per layer and token (h = 4096, a = 32, I = 11008, B = 2):
+    //   two RMSNorm fp32 inputs 2 × 4 × 4096 = 32,768
+    //   flash attention q, k, v, output 2 × (2·4096 + 2·4096) + fp32 log-sum-exp 4 × 32 = 32,896
+    //   SwiGLU gate, up, SiLU outputs 3 × 2 × 11008 = 66,048
+    //   inputs of trained linears: q/k/v 8,192 + o 8,192 + gate/up 8,192 + down 22,016 = 46,592
+    //   = 178,304 bytes; × 32 layers = 5,705,728
+    // Head per token: final norm fp32 input 16,384 + its output 8,192 + logits 12 × 32,000 = 408,576
+    // (16-bit logits, shifted copy, fp32 upcast and fp32 log-softmax: 2 + 2 + 4 + 4 bytes per entry).
+    // 512 tokens × 6,114,304 = 3,130,523,648, plus 10 % caching-allocator slack.
+    expect(m.activationsBytes).toBe(Math.round(3_130_523_648 * 1.1))
+    expect(m.adaptersBytes).toBe(0)
+    expect(m.overheadBytes).toBe(GIB) // CUDA context
+    expect(m.totalBytes).toBe(8 * P + Math.round(3_130_523_648 * 1.1) + GIB)
+    // 53.9 GB of model states + 3.4 GB + 1.1 GB = 58.4 GB: fits one 80 GiB A100.
+    expect(r.memory.fits).toBe(true)
+  })
+
+  it('LoRA r16 on q,v in bf16-mixed keeps adapters, their gradients and AdamW states in fp32', () => {
+    const m = estimate(input({ method: { type: 'lora', rank: 16 } })).memory.perGpu
+    // 32 layers × 16 × (4096 + 4096) × 2 matrices = 8,388,608 adapter parameters.
+    expect(m.adaptersBytes).toBe(4 * 8_388_608)
+    expect(m.gradientsBytes).toBe(4 * 8_388_608)
+    expect(m.optimizerBytes).toBe(8 * 8_388_608)
+    expect(m.weightsBytes).toBe(2 * 6_738_415_616)
+  })
+
+  it('QLoRA NF4 with double quantisation stores 4.127 bits per decoder weight', () => {
+    const m = estimate(input({ method: { type: 'qlora' } })).memory.perGpu
+    // 16-bit: embeddings + lm_head + norms = 262,410,240 × 2 = 524,820,480;
+    // NF4: 6,476,005,376 × (4 + 8/64 + 32/16384) / 8 = 3,340,771,328.
+    expect(m.weightsBytes).toBe(3_865_591_808)
+  })
+
+  it('shards model states with ZeRO-3 over 8 GPUs', () => {
+    const P = 6_738_415_616
+    const m = estimate(input({ method: { type: 'full' }, hardware: { count: 8, sharding: 'zero3' } })).memory.perGpu
+    // bf16-mixed under DeepSpeed: 16-bit weights / 8 + gathered working set max(2 layers, 1e9 params) × 2 B.
+    expect(m.weightsBytes).toBe(Math.round((2 * P) / 8 + 1e9 * 2))
+    // 16-bit gradients / 8 + fp32 gradient partition (P / 8 elements, under the 1e9 sub-group) × 4 B.
+    expect(m.gradientsBytes).toBe(Math.round((2 * P) / 8 + (4 * P) / 8))
+    // fp32 master + m + v = 12 B / 8.
+    expect(m.optimizerBytes).toBe(Math.round((12 * P) / 8))
+  })
+
+  it('offloads the optimizer to the host', () => {
+    const r = estimate(input({ method: { type: 'full' }, training: { precision: 'bf16' }, hardware: { offload: 'optimizer' } }))
+    expect(r.memory.perGpu.optimizerBytes).toBe(0)
+    expect(r.memory.cpuOffloadBytes).toBe(4 * 6_738_415_616)
+  })
+
+  it('warns when it does not fit and names the largest component', () => {
+    const r = estimate(input({ method: { type: 'full' }, training: { microBatchSize: 8, sequenceLength: 4096 } }))
+    expect(r.memory.fits).toBe(false)
+    const w = r.warnings.find((x) => x.code === 'DOES_NOT_FIT')!
+    expect(w.message).toMatch(/activations are \d+ % of memory; enable gradient checkpointing/)
+  })
+
+  it('gives a band around the expected peak', () => {
+    const b = estimate(input({ method: { type: 'lora' } })).memory.band
+    expect(b.lowBytes).toBeLessThan(b.expectedBytes)
+    expect(b.highBytes).toBeGreaterThan(b.expectedBytes)
+  })
+})

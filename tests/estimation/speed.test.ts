@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { estimate } from '../../src/estimation/estimate.ts'
+import { LLAMA2_7B, input } from './fixtures/engine.ts'
+
+const P = 6_738_415_616
+const attention = (s: number) => 32 * 4 * s * 4096 * 0.5 // causal flash: half of 4·s·(heads·headDim) per layer
+
+describe('FLOPs per token', () => {
+  it('is 6P for full fine-tuning (+ attention), about 4P for LoRA', () => {
+    const s = 2048
+    const full = estimate(input({ method: { type: 'full' } })).speed.flopsPerToken
+    // Embeddings are a lookup and the final norm is elementwise: forward multiplies P − V·h − h weights
+    // (decoder layers, their norms counted as weights, and lm_head), backward twice that.
+    const matmul = P - 32000 * 4096 - 4096
+    expect(full).toBeCloseTo(6 * matmul + attention(s) * (1 + 2.5), -3)
+    const lora = estimate(input({ method: { type: 'lora', rank: 16 } })).speed.flopsPerToken
+    // No weight gradients for frozen weights; the adapters (8,388,608) cost 2 + 4 FLOPs each.
+    expect(lora).toBeCloseTo(4 * matmul + attention(s) * (1 + 2.5) + 6 * 8_388_608, -3)
+  })
+
+  it('skips the backward pass of a frozen prefix', () => {
+    const top4 = estimate(input({ method: { type: 'freeze', trainableLayers: 4 } })).speed.flopsPerToken
+    const layer = 202_383_360
+    const head = 32000 * 4096
+    // forward everything; backward: activation and weight gradients of the top 4 layers and the head.
+    expect(top4).toBeCloseTo(2 * (32 * layer + head) + 2 * (4 * layer + head) + 2 * (4 * layer) + attention(2048) * (1 + (2.5 * 4) / 32), -3)
+  })
+})
+
+describe('time', () => {
+  it('gradient checkpointing costs time', () => {
+    const off = estimate(input({ method: { type: 'lora' }, training: { gradientCheckpointing: false } })).speed
+    const on = estimate(input({ method: { type: 'lora' }, training: { gradientCheckpointing: true } })).speed
+    expect(on.stepSeconds).toBeGreaterThan(off.stepSeconds * 1.2)
+  })
+
+  it('turns dataset tokens and epochs into hours, GPU-hours and cost', () => {
+    const r = estimate(input({ method: { type: 'lora' }, training: { datasetTokens: 1e8, epochs: 2 }, hardware: { count: 2, sharding: 'ddp' }, pricing: { usdPerGpuHour: 2 } }))
+    expect(r.speed.trainingHours).toBeCloseTo(2e8 / r.speed.tokensPerSecond / 3600, 9)
+    expect(r.speed.gpuHours).toBeCloseTo(2 * r.speed.trainingHours!, 9)
+    expect(r.cost.totalUsd).toBeCloseTo(2 * r.speed.gpuHours!, 9)
+    expect(estimate(input()).speed.trainingHours).toBeNull()
+  })
+
+  it('QLoRA pays for dequantisation', () => {
+    const lora = estimate(input({ method: { type: 'lora' } })).speed.tokensPerSecond
+    const qlora = estimate(input({ method: { type: 'qlora' } })).speed.tokensPerSecond
+    expect(qlora).toBeLessThan(lora)
+  })
+
+  it('scales better over NVLink than over PCIe', () => {
+    const nvlink = estimate(input({ hardware: { count: 8, sharding: 'zero3' } })).speed.tokensPerSecond
+    const pcie = estimate(input({ hardware: { count: 8, sharding: 'zero3', gpu: { name: 'x', memoryGiB: 80, bf16Tflops: 312, memoryBandwidthTBps: 1.2 } } })).speed.tokensPerSecond
+    expect(nvlink).toBeGreaterThan(pcie)
+  })
+
+  it('reports the utilisation it implies, below the GPU peak', () => {
+    const mfu = estimate(input({ model: LLAMA2_7B, method: { type: 'full' }, training: { microBatchSize: 4 }, hardware: { count: 8, sharding: 'fsdp' } })).speed.mfu
+    expect(mfu).toBeGreaterThan(0.2)
+    expect(mfu).toBeLessThan(0.75)
+  })
+})
