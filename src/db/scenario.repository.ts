@@ -76,7 +76,7 @@ function columns(data: Partial<ScenarioData>) {
 }
 
 /** (createdAt, id) of the last row seen, so pages stay stable while rows are added. */
-const encodeCursor = (row: ScenarioRecord) => Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url')
+export const encodeCursor = (row: Pick<ScenarioRecord, 'createdAt' | 'id'>) => Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url')
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {

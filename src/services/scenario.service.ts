@@ -2,7 +2,7 @@
 // and stores request, result and the prices used; re-pricing runs the same request against
 // today's catalog. Writes need an editor key; Idempotency-Key makes creation safe to retry.
 import { createHash } from 'node:crypto'
-import type { ScenarioData, ScenarioRecord, ScenarioRepository } from '../db/scenario.repository.ts'
+import { encodeCursor, type ScenarioData, type ScenarioRecord, type ScenarioRepository } from '../db/scenario.repository.ts'
 import { costReport } from '../estimation/cost.ts'
 import { AppError, NotFoundError } from '../errors.ts'
 import {
@@ -114,6 +114,11 @@ export class ScenarioService {
     const limit = Math.max(1, Math.min(MAX_SCENARIO_PAGE, Math.floor(page.limit)))
     const result = await this.repository.list(filter, { limit, cursor: page.cursor })
     return { items: result.items.map(toScenarioDto), nextCursor: result.nextCursor }
+  }
+
+  /** The cursor that pages after this scenario: GraphQL connections give one per edge, REST only nextCursor. */
+  cursorOf(scenario: Pick<ScenarioDto, 'createdAt' | 'id'>): string {
+    return encodeCursor(scenario)
   }
 
   /** Changes name, description or tags; a new request is recomputed against today's catalog. */
