@@ -20,6 +20,27 @@ export const ConfigSchema = Type.Object({
   REQUIRE_AUTH: Type.Boolean({ default: false, description: 'require an API key on every /v1 request' }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'bootstrap admin key (at least 16 characters)' })),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'time allowed for in-flight requests on SIGTERM' }),
+  SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 0, description: 'on SIGTERM, time /health/ready answers 503 before the listener closes (load balancers notice)' }),
+  // Limits and protection (src/http/server-options.ts, src/http/plugins/protection.plugin.ts).
+  TRUST_PROXY: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (behind a load balancer)' }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'largest request body accepted (413 above)' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30_000, description: 'time to receive a whole request (slow clients); 0 = none' }),
+  HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 15_000, description: 'time to answer a request once received (503 after); 0 = none' }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 1_000, description: 'requests per window per API key or IP; 0 = no limit' }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000, default: 60_000, description: 'rate limit window' }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1_000, description: 'shed load (503) above this event-loop delay; 0 = off' }),
+  PRESSURE_MAX_HEAP_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'shed load above this heap use; 0 = off' }),
+  PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'shed load above this resident set size; 0 = off' }),
+  CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated origins allowed by CORS ("*" = any); empty = no CORS' }),
+  GRAPHQL_MAX_DEPTH: Type.Integer({ minimum: 1, default: 10, description: 'deepest GraphQL selection accepted' }),
+  GRAPHQL_MAX_ALIASES: Type.Integer({ minimum: 0, default: 30, description: 'most aliases in one GraphQL document' }),
+  GRAPHQL_MAX_COST: Type.Integer({ minimum: 1, default: 2_000, description: 'highest static cost of one GraphQL operation' }),
+  // Database resilience (src/db/client.ts, src/db/catalog-sync.ts).
+  DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10, description: 'PostgreSQL connections per replica' }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2_000, description: 'give up connecting to PostgreSQL after this' }),
+  DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000, description: 'give up on one PostgreSQL query after this' }),
+  CATALOG_VERSION_TTL_MS: Type.Integer({ minimum: 50, default: 1_000, description: 'how often a replica checks the catalog version (fallback to LISTEN/NOTIFY)' }),
+  METRICS_ENABLED: Type.Boolean({ default: true, description: 'serve Prometheus metrics at /metrics' }),
 })
 
 export type Config = Static<typeof ConfigSchema>
