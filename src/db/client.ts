@@ -21,6 +21,8 @@ export interface Db extends SqlSession {
   readonly prisma: PrismaClient
   /** Holds a session-level pg_advisory_lock(key) while `fn` runs on that same session. */
   withAdvisoryLock<T>(key: number, fn: (session: SqlSession) => Promise<T>): Promise<T>
+  /** Connections of the PostgreSQL pool (metrics); null on PGlite, which has one in-process connection. */
+  poolStats(): { total: number; idle: number; waiting: number } | null
   close(): Promise<void>
 }
 
@@ -35,11 +37,14 @@ export interface DbOptions {
   /** An already-open PGlite to reuse (tests share one per file: opening one costs seconds). Not closed by close(). */
   pglite?: PGlite
   connectTimeoutMs?: number
+  /** A query that takes longer fails (the connection is dropped) instead of holding a request. */
+  queryTimeoutMs?: number
+  poolMax?: number
 }
 
 export async function createDb(options: DbOptions): Promise<Db> {
   return options.databaseUrl
-    ? createPostgresDb(options.databaseUrl, options.connectTimeoutMs ?? 5_000)
+    ? createPostgresDb(options.databaseUrl, options)
     : createPgliteDb(options)
 }
 
@@ -77,6 +82,7 @@ async function createPgliteDb(options: DbOptions): Promise<Db> {
       tail = run.catch(() => undefined)
       return run
     },
+    poolStats: () => null,
     async close() {
       await prisma.$disconnect()
       if (owned) await db.close()
@@ -84,8 +90,18 @@ async function createPgliteDb(options: DbOptions): Promise<Db> {
   }
 }
 
-async function createPostgresDb(url: string, connectTimeoutMs: number): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, max: 10 })
+async function createPostgresDb(url: string, options: DbOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    // Returning idle connections lets a pool that lost its server start clean when it is back.
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    max: options.poolMax ?? 10,
+    // Bounded waits: an unreachable or stuck server fails a request fast (503) instead of hanging it.
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    // Detects a server that vanished without closing the socket (network partition).
+    keepAlive: true,
+  })
   pool.on('error', () => undefined) // an idle client dropped by the server must not crash the process
   try {
     const client = await pool.connect()
@@ -105,7 +121,11 @@ async function createPostgresDb(url: string, connectTimeoutMs: number): Promise<
     prisma,
     ...sessionOf(pool),
     async withAdvisoryLock(key, fn) {
-      const client = await pool.connect()
+      // Its own connection, outside the pool's query timeout: waiting for another replica's
+      // migration, or a long one, must not fail the start.
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
+      client.on('error', () => undefined)
+      await client.connect()
       try {
         await client.query('SELECT pg_advisory_lock($1)', [key])
         try {
@@ -114,9 +134,10 @@ async function createPostgresDb(url: string, connectTimeoutMs: number): Promise<
           await client.query('SELECT pg_advisory_unlock($1)', [key])
         }
       } finally {
-        client.release()
+        await client.end()
       }
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await prisma.$disconnect()
       await pool.end()

@@ -3,6 +3,7 @@
 // pointer; anything unexpected is a 500 whose message and stack stay in the log.
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isDatabaseUnavailable } from '../db/availability.ts'
 import { AppError, type FieldError } from '../errors.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
@@ -48,8 +49,8 @@ function validationErrors(issues: AjvIssue[]): FieldError[] {
   })
 }
 
-/** Drivers and Prisma name these errors when the database cannot be reached. */
-const DATABASE_DOWN = /PrismaClientInitializationError|DatabaseUnavailable|ECONNREFUSED|ETIMEDOUT|P1001|P1017|Connection terminated/
+/** Seconds a client should wait before retrying a 503 caused by the database or a timeout. */
+const RETRY_AFTER_S = 5
 
 export function toProblem(err: FastifyError | Error, instance: string): Problem {
   const base = (status: number, code: string, detail: string, errors: FieldError[] = []): Problem => ({
@@ -67,12 +68,15 @@ export function toProblem(err: FastifyError | Error, instance: string): Problem 
     const errors = validationErrors(fastifyError.validation)
     return base(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field} ${e.message}`).join('; '), errors)
   }
+  if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
+    return base(503, 'REQUEST_TIMEOUT', 'The request took too long to answer; try again shortly')
+  }
   const status = fastifyError.statusCode ?? 500
   if (status >= 400 && status < 500) {
     return base(status, fastifyError.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST', err.message)
   }
-  if (DATABASE_DOWN.test(`${err.name} ${(err as { code?: string }).code ?? ''} ${err.message}`)) {
-    return base(503, 'SERVICE_UNAVAILABLE', 'The database is not available; try again shortly')
+  if (isDatabaseUnavailable(err)) {
+    return base(503, 'DATABASE_UNAVAILABLE', 'The database is not available; try again shortly')
   }
   return base(500, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged')
 }
@@ -84,6 +88,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(err, request.url)
+    if ((problem.status === 503 || problem.status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     if (problem.status >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: problem.code, detail: problem.detail }, 'request rejected')
     return sendProblem(reply, problem)

@@ -2,6 +2,8 @@
 // up to date and seeds an empty catalog; it closes the handle with the app when it opened it.
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
+import { DatabaseAvailability } from '../../db/availability.ts'
+import { withStaleFallback } from '../../db/catalog-fallback.repository.ts'
 import { createCatalogRepository } from '../../db/catalog.repository.ts'
 import { createDb, type Db } from '../../db/client.ts'
 import { migrate } from '../../db/migrator.ts'
@@ -13,6 +15,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db
     catalog: CatalogService
+    /** Whether the database answered lately (src/db/availability.ts). */
+    dbAvailability: DatabaseAvailability
   }
 }
 
@@ -27,7 +31,13 @@ export interface DatabasePluginOptions {
 export const pgliteDirOf = (config: Config) => path.join(config.DATA_DIR, 'pglite')
 
 export const databasePlugin = fp<DatabasePluginOptions>(async (app, { config, db: given, prepare = true }) => {
-  const db = given ?? await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })
+  const db = given ?? await createDb({
+    databaseUrl: config.DATABASE_URL,
+    pgliteDir: pgliteDirOf(config),
+    poolMax: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+  })
   if (!given) app.addHook('onClose', async () => db.close())
   if (prepare) {
     try {
@@ -41,5 +51,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(async (app, { config, db
     }
   }
   app.decorate('db', db)
-  app.decorate('catalog', new CatalogService(createCatalogRepository(db.prisma)))
+  const availability = new DatabaseAvailability()
+  app.decorate('dbAvailability', availability)
+  app.decorate('catalog', new CatalogService(withStaleFallback(createCatalogRepository(db.prisma), availability)))
 }, { name: 'database' })
