@@ -1,0 +1,110 @@
+// What stands between the routes and the outside: the request id echoed back, security headers,
+// CORS for dashboards, a rate limit per API key (or IP), and load shedding when the event loop or
+// memory is saturated. Rejections are problem+json like every other error (429/503 + Retry-After).
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../../config.ts'
+import { AppError } from '../../errors.ts'
+import { REQUEST_ID_HEADER } from '../server-options.ts'
+
+/** Probes, scrapes and the docs must answer however busy or limited the service is. */
+export const isOperationalPath = (url: string) => /^\/(health\/|metrics(\?|$)|docs(\/|\?|$))/.test(url)
+
+/** Swagger UI needs its own scripts, inline styles and data: images; the JSON API needs nothing. */
+const DOCS_CSP = "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data: validator.swagger.io; "
+  + "object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'"
+
+/** Seconds a client is asked to wait after the service shed its request. */
+const OVERLOAD_RETRY_AFTER_S = 5
+
+export class RateLimitedError extends AppError {
+  override readonly name = 'RateLimitedError'
+  constructor(readonly retryAfterSeconds: number, max: number) {
+    super('RATE_LIMITED', 429, `More than ${max} requests in the window; retry after ${retryAfterSeconds} s`)
+  }
+}
+
+export class OverloadedError extends AppError {
+  override readonly name = 'OverloadedError'
+  constructor(readonly retryAfterSeconds: number, reason: string) {
+    super('OVERLOADED', 503, `The service is overloaded (${reason}); retry after ${retryAfterSeconds} s`)
+  }
+}
+
+/**
+ * The caller a limit applies to: the authenticated key when there is one (teams behind one NAT
+ * keep separate budgets), else the client IP. It runs after authentication, so inventing keys
+ * cannot buy a fresh budget: an unknown key never gets this far.
+ */
+function rateLimitKey(request: FastifyRequest): string {
+  const actor = request.serviceContext?.actor
+  if (actor?.kind === 'api-key') return `key:${actor.keyId}`
+  if (actor?.kind === 'bootstrap') return 'key:bootstrap'
+  return `ip:${request.ip}`
+}
+
+export function corsOrigins(value: string): string[] | boolean {
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean)
+  if (origins.length === 0) return false
+  return origins.includes('*') ? true : origins
+}
+
+export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) => {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+  })
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // The API serves JSON to other origins' dashboards; CORS decides who reads it.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  })
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/docs')) reply.header('content-security-policy', DOCS_CSP)
+  })
+
+  const origin = corsOrigins(config.CORS_ORIGINS)
+  if (origin !== false) {
+    await app.register(cors, {
+      origin,
+      // Listed explicitly: the plugin's default omits PUT, PATCH and DELETE.
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key', REQUEST_ID_HEADER],
+      exposedHeaders: ['etag', 'location', 'retry-after', REQUEST_ID_HEADER, 'x-cache', 'warning',
+        'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      maxAge: 600,
+    })
+  }
+
+  if (config.RATE_LIMIT_MAX > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: config.RATE_LIMIT_WINDOW_MS,
+      keyGenerator: rateLimitKey,
+      allowList: (request) => isOperationalPath(request.url),
+      errorResponseBuilder: (_request, context) => new RateLimitedError(Math.ceil(context.ttl / 1000), context.max),
+    })
+  }
+
+  const shedding = config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS + config.PRESSURE_MAX_HEAP_BYTES + config.PRESSURE_MAX_RSS_BYTES > 0
+  if (shedding) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_BYTES,
+      maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
+      retryAfter: OVERLOAD_RETRY_AFTER_S,
+      pressureHandler: (request, reply, type, value) => {
+        if (isOperationalPath(request.url)) return undefined
+        reply.header('retry-after', OVERLOAD_RETRY_AFTER_S)
+        // A rejected promise reaches the error handler (a synchronous throw here would not).
+        return Promise.reject(new OverloadedError(OVERLOAD_RETRY_AFTER_S, `${type} ${value ?? ''}`.trim()))
+      },
+    })
+  }
+}, { name: 'protection' })
