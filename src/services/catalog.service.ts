@@ -30,6 +30,8 @@ interface Snapshot<T> {
 export class CatalogService {
   private models: Promise<Snapshot<ModelRecord>> | null = null
   private gpus: Promise<Snapshot<GpuRecord>> | null = null
+  /** Told of every model/GPU cache lookup, hit or miss (metrics). */
+  onCacheLookup: ((entity: 'models' | 'gpus', hit: boolean) => void) | null = null
 
   constructor(
     private readonly repository: CatalogRepository,
@@ -88,11 +90,13 @@ export class CatalogService {
   }
 
   private modelSnapshot(): Promise<Snapshot<ModelRecord>> {
+    this.onCacheLookup?.('models', this.models !== null)
     this.models ??= snapshot(() => this.repository.listModels(), () => { this.models = null })
     return this.models
   }
 
   private gpuSnapshot(): Promise<Snapshot<GpuRecord>> {
+    this.onCacheLookup?.('gpus', this.gpus !== null)
     this.gpus ??= snapshot(() => this.repository.listGpus(), () => { this.gpus = null })
     return this.gpus
   }
