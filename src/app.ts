@@ -11,6 +11,10 @@ import { databasePlugin } from './http/plugins/database.plugin.ts'
 import { graphqlPlugin } from './graphql/plugin.ts'
 import { registerRoutes } from './http/routes.ts'
 import { servicesPlugin } from './http/plugins/services.plugin.ts'
+import { protectionPlugin } from './http/plugins/protection.plugin.ts'
+import { resiliencePlugin } from './http/plugins/resilience.plugin.ts'
+import { serverOptions } from './http/server-options.ts'
+import { metricsPlugin } from './observability/metrics.plugin.ts'
 
 export interface BuildOptions {
   /** An open database handle to use instead of opening one from the config (the caller closes it). */
@@ -32,6 +36,7 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...serverOptions(config),
     logger: options.logger === false ? false : loggerOptions(config),
     // A first start runs initdb, migrations and the seed inside the database plugin: ~5 s idle, over
     // Fastify's default 10 s plugin timeout on a loaded 2-core machine.
@@ -41,6 +46,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandler(app)
+  await app.register(protectionPlugin, { config })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -62,6 +68,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(databasePlugin, { config, db: options.db, prepare: options.prepareDatabase })
   await app.register(servicesPlugin, { config })
+  await app.register(resiliencePlugin, { config })
+  if (config.METRICS_ENABLED) await app.register(metricsPlugin)
   await app.register(registerRoutes)
   await app.register(graphqlPlugin)
   return app
