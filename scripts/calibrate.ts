@@ -2,20 +2,14 @@
 // p90 absolute percentage error for memory and tokens/s, ours and each peer's.
 // `--json` prints the full report instead.
 
-import { runCalibration, type Comparison } from '../calibration/run.ts'
+import { runCalibration, type CalibrationReport, type Comparison } from '../calibration/run.ts'
 
-const report = runCalibration()
-if (process.argv.includes('--json')) {
-  console.log(JSON.stringify(report, null, 2))
-  process.exit(0)
-}
-
-const names = Object.keys(report.summary)
 const pct = (x: number | null) => (x === null ? '   n/a' : `${(100 * x).toFixed(1).padStart(5)}%`)
 const gb = (x: number | null) => (x === null ? '    n/a' : (x / 1e9).toFixed(2).padStart(7))
 const tps = (x: number | null) => (x === null ? '    n/a' : x.toFixed(0).padStart(7))
 
-function table(title: string, pick: 'memory' | 'speed', fmt: (x: number | null) => string) {
+function table(report: CalibrationReport, title: string, pick: 'memory' | 'speed', fmt: (x: number | null) => string) {
+  const names = Object.keys(report.summary)
   console.log(`\n${title}`)
   console.log(['case'.padEnd(48), 'measured', ...names.map((n) => `${n.padStart(13)} err`)].join(' '))
   for (const c of report.cases) {
@@ -26,12 +20,19 @@ function table(title: string, pick: 'memory' | 'speed', fmt: (x: number | null) 
   }
 }
 
-table('Peak memory per GPU (GB = 1e9 bytes)', 'memory', gb)
-table('Tokens per second (whole job)', 'speed', tps)
+function summary(report: CalibrationReport) {
+  console.log('\nSummary: absolute percentage error (median / p90, n cases)')
+  for (const [name, s] of Object.entries(report.summary)) {
+    const f = (e: typeof s.memory) => (e ? `median ${pct(e.median)}  p90 ${pct(e.p90)}  n=${e.n}` : 'n/a')
+    console.log(`${name.padEnd(14)} memory: ${f(s.memory).padEnd(40)} tokens/s: ${f(s.speed)}`)
+  }
+}
 
-console.log('\nSummary: absolute percentage error (median / p90, n cases)')
-for (const n of names) {
-  const s = report.summary[n]!
-  const f = (e: typeof s.memory) => (e ? `median ${pct(e.median)}  p90 ${pct(e.p90)}  n=${e.n}` : 'n/a')
-  console.log(`${n.padEnd(14)} memory: ${f(s.memory).padEnd(40)} tokens/s: ${f(s.speed)}`)
+const report = runCalibration()
+if (process.argv.includes('--json')) {
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+} else {
+  table(report, 'Peak memory per GPU (GB = 1e9 bytes)', 'memory', gb)
+  table(report, 'Tokens per second (whole job)', 'speed', tps)
+  summary(report)
 }

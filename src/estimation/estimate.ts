@@ -5,6 +5,7 @@
 import { describeArchitecture, type Architecture } from './architecture.ts'
 import { estimateCost } from './cost.ts'
 import { estimateForgetting } from './forgetting.ts'
+import { ASSUMED_NVLINK_GBPS, interconnectGBps } from './gpu-efficiency.ts'
 import { GIB, estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
@@ -91,6 +92,10 @@ export function estimateCore(input: EstimateInput): CoreResult {
     warnings.push({ code: 'FP16_LOSS_SCALING', message: 'fp16 needs loss scaling; bf16 avoids overflow where the GPU supports it' })
   }
 
+  const link = interconnectGBps(hw.gpu)
+  if (hw.count > 1 && link.assumed) {
+    warnings.push({ code: 'INTERCONNECT_ASSUMED', message: `the GPU spec states no interconnect; ${link.gbps} GB/s assumed for ${hw.count}-GPU communication` })
+  }
   const assumptions = [
     `parameters from the architecture: ${arch.total} total, ${trainable} trainable`,
     ...plan.notes,
@@ -100,7 +105,9 @@ export function estimateCore(input: EstimateInput): CoreResult {
     'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked loss would need less',
     `overhead outside PyTorch's allocator: CUDA context${hw.count > 1 ? ' and NCCL buffers' : ''}`,
     `${hw.count} × ${hw.gpu.name}, sharding ${hw.sharding}, offload ${hw.offload}`,
-    hw.gpu.interconnectGBps ? `interconnect ${hw.gpu.interconnectGBps} GB/s` : 'no NVLink stated: PCIe Gen4 x16 between GPUs',
+    link.assumed
+      ? `no interconnect stated: ${link.gbps === ASSUMED_NVLINK_GBPS ? `NVLink-class ${link.gbps} GB/s assumed for an HBM GPU` : `PCIe Gen4 x16 (${link.gbps} GB/s) assumed`}`
+      : `interconnect ${link.gbps} GB/s`,
   ]
 
   return {
