@@ -3,7 +3,7 @@
 // different machines can be compared as a ratio.
 
 import { applyDefaults } from '../src/estimation/defaults.ts'
-import { estimate } from '../src/estimation/estimate.ts'
+import { estimate, estimateCore } from '../src/estimation/estimate.ts'
 import type { EstimateInput } from '../src/estimation/types.ts'
 
 const inputs: EstimateInput[] = [
@@ -41,8 +41,10 @@ function measure(label: string, fn: (i: EstimateInput) => unknown): { medianNs: 
 }
 
 const engine = measure('estimate', estimate)
+const core = measure('estimateCore', estimateCore)
 const baseline = measure('JSON.stringify', (i) => JSON.stringify(i))
 console.log(`estimate():        median ${(engine.medianNs / 1000).toFixed(2)} µs, ${Math.round(engine.perSecond).toLocaleString('en-US')} estimates/s on one core`)
+console.log(`estimateCore():    median ${(core.medianNs / 1000).toFixed(2)} µs, ${Math.round(core.perSecond).toLocaleString('en-US')} /s (physics only, without cost and forgetting)`)
 console.log(`JSON.stringify():  median ${(baseline.medianNs / 1000).toFixed(2)} µs, ${Math.round(baseline.perSecond).toLocaleString('en-US')} /s (baseline, same input)`)
 console.log(`ratio: one estimate costs ${(engine.medianNs / baseline.medianNs).toFixed(2)}× a JSON.stringify of its input`)
 console.log(`goal ≥ 50,000 estimates/s: ${engine.perSecond >= 50000 ? 'met' : 'NOT met'}`)
