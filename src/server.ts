@@ -10,9 +10,18 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env')
   const config = loadConfig(process.env)
   const app = await buildApp(config)
-  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: false }, async ({ signal, err }) => {
+  const drainDelay = (err: unknown) => (err ? 0 : config.SHUTDOWN_DRAIN_DELAY_MS)
+  closeWithGrace({
+    delay: config.SHUTDOWN_DRAIN_DELAY_MS + config.SHUTDOWN_GRACE_MS,
+    logger: false,
+    onTimeout: (ms) => app.log.error({ ms }, 'in-flight requests outlived the shutdown grace; exiting 1'),
+  }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an unexpected error')
     else app.log.info({ signal }, 'shutting down')
+    // Fail readiness first and keep serving while load balancers notice; then stop accepting,
+    // let in-flight requests finish, close the database (onClose hooks) and exit 0.
+    app.drain()
+    await new Promise((resolve) => setTimeout(resolve, drainDelay(err)))
     await app.close()
   })
   await app.listen({ port: config.PORT, host: config.HOST })
