@@ -35,11 +35,11 @@ export function toEstimateRequest(args: EstimateInputArgs): EstimateRequest {
 }
 
 /** The service names REST's fields; where GraphQL gave an id, name the id field instead. */
-export function renameIdFields(err: unknown, request: EstimateRequest): unknown {
+export function renameIdFields(err: unknown, request: EstimateRequest, base = ''): unknown {
   if (!(err instanceof AppError)) return err
   const rename: Record<string, string> = {}
-  if (typeof request.model === 'string') rename['/model'] = '/modelId'
-  if (typeof request.hardware.gpu === 'string') rename['/hardware/gpu'] = '/hardware/gpuId'
+  if (typeof request.model === 'string') rename[`${base}/model`] = `${base}/modelId`
+  if (typeof request.hardware.gpu === 'string') rename[`${base}/hardware/gpu`] = `${base}/hardware/gpuId`
   if (!err.errors.some((e) => rename[e.field])) return err
   const errors = err.errors.map((e) => ({ ...e, field: rename[e.field] ?? e.field }))
   return new AppError(err.code, err.status, err.message, errors)

@@ -11,6 +11,7 @@ import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
 import { errorFormatter } from './errors.ts'
 import { estimateResolvers } from './estimate.resolvers.ts'
 import { scalarResolvers } from './scalars.ts'
+import { scenarioLoaders, scenarioResolvers } from './scenario.resolvers.ts'
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -35,8 +36,8 @@ function mergeResolvers(...maps: IResolvers[]): IResolvers {
   return merged as IResolvers
 }
 
-export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, authResolvers)
-export const LOADERS: MercuriusLoaders = { ...catalogLoaders }
+export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, scenarioResolvers, authResolvers)
+export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders }
 
 export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
   await app.register(mercurius, {

@@ -9,6 +9,7 @@ import {
   EstimateResultSchema, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
 } from '../http/schemas/estimate.schemas.ts'
 import { ROLES } from '../services/context.ts'
+import { REPORT_GROUPINGS } from '../services/report.service.ts'
 
 const invalid = (message: string) => new GraphQLError(message, { extensions: { code: 'VALIDATION_FAILED' } })
 
@@ -76,6 +77,7 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   ForgettingRegime: enumOf(ForgettingSpecSchema.properties.regime),
   ForgettingLevel: enumOf(EstimateResultSchema.properties.forgetting.properties.level),
   Role: ROLES,
+  ReportGrouping: REPORT_GROUPINGS,
 }
 
 /**

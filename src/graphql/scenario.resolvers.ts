@@ -1,0 +1,70 @@
+// Scenarios and cost reports over the scenario and report services. Scenario.model is a loader:
+// listing a page of scenarios with their models costs one catalog read, not one per scenario.
+import type { IResolvers, MercuriusLoaders } from 'mercurius'
+import type { ReportGrouping } from '../services/report.service.ts'
+import type { ScenarioDto, ScenarioFilter, ScenarioUpdate } from '../services/scenario.service.ts'
+import { connectionOf, pageRequest, plain, type PageArgs } from './connections.ts'
+import { renameIdFields, toEstimateRequest, type EstimateInputArgs } from './estimate.resolvers.ts'
+
+interface ScenarioInputArgs {
+  name: string
+  description?: string | null
+  team?: string | null
+  project?: string | null
+  owner?: string | null
+  request: EstimateInputArgs
+}
+
+type ScenarioUpdateArgs = Partial<Omit<ScenarioInputArgs, 'request'>> & { request?: EstimateInputArgs | null }
+
+/** Runs a service call whose body nests an estimate request, naming GraphQL's id fields in errors. */
+async function withRequest<T>(request: ReturnType<typeof toEstimateRequest> | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    throw request ? renameIdFields(err, request, '/request') : err
+  }
+}
+
+export const scenarioResolvers: IResolvers = {
+  Query: {
+    async scenarios(_root, { first, after, ...filter }: Plain<ScenarioFilter> & PageArgs, ctx) {
+      const page = await ctx.app.scenarios.list(plain(filter), pageRequest({ first, after }), ctx.service)
+      return connectionOf(page, (scenario) => ctx.app.scenarios.cursorOf(scenario))
+    },
+    scenario: (_root, { id }: { id: string }, ctx) => ctx.app.scenarios.get(id, ctx.service),
+    compareScenarios: (_root, { ids }: { ids: string[] }, ctx) => ctx.app.scenarios.compare({ ids }, ctx.service),
+    costReport: (_root, args: { groupBy: ReportGrouping; from?: Date | null; to?: Date | null }, ctx) => ctx.app.reports.costs(plain(args), ctx.service),
+  },
+  Mutation: {
+    async createScenario(_root, { input, idempotencyKey }: { input: ScenarioInputArgs; idempotencyKey?: string | null }, ctx) {
+      const { request, ...tags } = plain(input)
+      const body = { ...tags, request: toEstimateRequest(request) }
+      return withRequest(body.request, () => ctx.app.scenarios.create(body, ctx.service, idempotencyKey ?? undefined))
+    },
+    async updateScenario(_root, { id, expectedVersion, input }: { id: string; expectedVersion: number; input: ScenarioUpdateArgs }, ctx) {
+      // Explicit nulls stay: in an update they clear a field, as in the REST PATCH body.
+      const { request, ...fields } = input
+      const patch = { ...Object.fromEntries(Object.entries(fields)), ...(request ? { request: toEstimateRequest(request) } : {}) } as ScenarioUpdate
+      return withRequest(patch.request, () => ctx.app.scenarios.update(id, patch, expectedVersion, ctx.service))
+    },
+    async deleteScenario(_root, { id }: { id: string }, ctx) {
+      await ctx.app.scenarios.delete(id, ctx.service)
+      return { id }
+    },
+    repriceScenario: (_root, { id }: { id: string }, ctx) => ctx.app.scenarios.reprice(id, ctx.service),
+  },
+}
+
+export const scenarioLoaders: MercuriusLoaders = {
+  Scenario: {
+    async model(queries: { obj: ScenarioDto }[], ctx) {
+      const ids = queries.map(({ obj }) => obj.modelId)
+      const models = await ctx.app.catalog.findModelsByIds(ids.filter((id): id is string => id !== null))
+      const byId = new Map(models.filter((m) => m !== null).map((m) => [m.id, m]))
+      return ids.map((id) => (id === null ? null : (byId.get(id) ?? null)))
+    },
+  },
+}
+
+type Plain<T> = { [K in keyof T]?: T[K] | null }
