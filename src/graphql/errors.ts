@@ -20,7 +20,7 @@ const isGraphqlError = (value: unknown): value is GraphQLError => (value as Erro
 /** Mercurius wraps request-level failures (validation) in one error listing the real ones. */
 function expand(error: GraphQLError): GraphQLError[] {
   const nested = (error.originalError as { errors?: unknown } | undefined)?.errors
-  return Array.isArray(nested) && nested.every(isGraphqlError) ? nested : [error]
+  return Array.isArray(nested) && nested.length > 0 && nested.every(isGraphqlError) ? nested : [error]
 }
 
 function mapError(error: GraphQLError, log: MercuriusContext['app']['log']): Mapped {
