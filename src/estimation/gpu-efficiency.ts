@@ -28,6 +28,12 @@ export const BANDWIDTH_EFFICIENCY = 0.85
  */
 export const KERNEL_LAUNCH_SECONDS = 12e-6
 
+/**
+ * Host work per micro-step outside the layers: the training loop, data loader, loss and logits
+ * kernels, autograd engine start-up (HF Trainer/torchtune loops spend ~10–30 ms per step).
+ */
+export const MICRO_STEP_SECONDS = 0.01
+
 /** Kernels one Llama-style decoder layer launches in a forward pass (2 norms × 6, 4 linears, RoPE ≈ 10, attention, SiLU/mul, 2 adds). */
 export const KERNELS_PER_LAYER_FORWARD = 32
 

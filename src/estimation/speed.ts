@@ -8,7 +8,7 @@
 import type { Architecture } from './architecture.ts'
 import {
   ADAMW_ACCESSES_PER_PARAM, BANDWIDTH_EFFICIENCY, COMM_OVERLAP, FUSED_8BIT_ACCESSES_PER_PARAM, CPU_ADAM_PARAMS_PER_SECOND, DEQUANT_TRAFFIC_FACTOR, ELEMENTWISE_TOUCHES,
-  GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_LAYER_FORWARD,
+  GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, MICRO_STEP_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_LAYER_FORWARD,
   PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
 } from './gpu-efficiency.ts'
 import { activationBytes, type ActivationDetail } from './memory.ts'
@@ -59,7 +59,7 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const adapterTraffic = plan.loraIoPerLayer * activationBytes(t.precision) * 2 * region * (2 + (ac ? 1 : 0))
   const elementwise = (tokens * ((act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES) / 2 + adapterTraffic)) / bandwidth
   const adaptedPerLayer = plan.loraRankPerLayer > 0 ? input.method.targetModules.length : 0
-  const launch = passes * (KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer) * KERNEL_LAUNCH_SECONDS
+  const launch = passes * (KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer) * KERNEL_LAUNCH_SECONDS + MICRO_STEP_SECONDS
   // Dequantise every quantised weight to 16 bits per pass that multiplies with it: write 2 B, read 2 B back.
   const dequantization = plan.quantizedParams > 0
     ? (plan.quantizedParams * (plan.quantizedBits / 8 + 4) * DEQUANT_TRAFFIC_FACTOR * (passes / L)) / bandwidth
