@@ -25,7 +25,16 @@ export interface SpeedEstimate {
   /** Model FLOPs utilisation this estimate implies. */
   mfu: number
   /** Seconds per optimizer step by cause, for explanations. */
-  breakdown: { compute: number; elementwise: number; launch: number; dequantization: number; optimizer: number; communication: number }
+  breakdown: {
+    compute: number
+    elementwise: number
+    /** Kernel launches and the training loop's host time per micro-step. */
+    launch: number
+    dequantization: number
+    optimizer: number
+    /** Collectives not hidden behind compute, and ZeRO-3/FSDP per-layer hooks. */
+    communication: number
+  }
 }
 
 export function estimateSpeed(input: EstimateInput, a: Architecture, plan: TrainingPlan, act: ActivationDetail): SpeedEstimate {
@@ -77,9 +86,12 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const commStep = n > 1 && !sharded ? (2 * ring * gradBytes) / linkBw : 0
   const hooks = sharded ? passes * SHARDED_LAYER_SECONDS : 0
   const computeMicro = compute + elementwise + launch + dequantization
+  // Prefetching hides at most COMM_OVERLAP of the collectives, and no more than that share of the compute time.
   const micro = computeMicro + hooks + Math.max(commMicro - COMM_OVERLAP * computeMicro, commMicro * (1 - COMM_OVERLAP))
 
-  // AdamW step is bandwidth-bound: read weight, grad, states; write weight and states.
+  // The optimizer step is bandwidth-bound: element accesses per parameter × state dtype (SGD with
+  // momentum ≈ 6, Adafactor's factored update ≈ 12), plus the 16-bit weight copy and gradient under
+  // mixed precision. Offloaded: the host's CPU-Adam rate plus 16-bit gradients down, weights up over PCIe.
   const trainable = (plan.trainableBase + plan.adapterParams) / (hw.sharding === 'none' || hw.sharding === 'ddp' ? 1 : n)
   const mixed = t.precision.endsWith('-mixed')
   const stateDtype = mixed || t.precision === 'fp32' ? 4 : 2
