@@ -62,7 +62,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         { name: 'scenarios', description: 'Stored estimates with team/project/owner tags, re-priced against today\'s catalog.' },
         { name: 'reports', description: 'Cost reports over stored scenarios, as JSON or FinOps FOCUS-style CSV.' },
         { name: 'keys', description: 'API keys and roles (reader < editor < admin).' },
+        { name: 'planning', description: 'Methods side by side, recommendations, LoRA serving and multi-phase plans.' },
       ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>` (npm run keys:create, POST /v1/keys).' },
+        },
+      },
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -71,6 +77,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(resiliencePlugin, { config })
   if (config.METRICS_ENABLED) await app.register(metricsPlugin)
   await app.register(registerRoutes)
-  await app.register(graphqlPlugin)
+  await app.register(graphqlPlugin, { config })
   return app
 }

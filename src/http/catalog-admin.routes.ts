@@ -17,6 +17,7 @@ const ADMIN = 'Needs an admin API key.'
 export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/models', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['catalog'],
       summary: 'Create a model',
       description: `Adds a model architecture (managedBy "admin": re-seeding never overwrites it). paramsTotal is computed. ${ADMIN}`,
@@ -30,6 +31,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/models/import', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['catalog'],
       summary: 'Import a model from a Hugging Face config.json',
       description: 'Stores the architecture of a config.json as is (hidden_size, intermediate_size, num_hidden_layers, '
@@ -45,6 +47,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/v1/models/:id', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['catalog'],
       summary: 'Replace a model',
       description: `Replaces every field of a model; needs If-Match with the ETag read. Marks it managedBy "admin". ${ADMIN}`,
@@ -61,6 +64,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/gpus', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['catalog'],
       summary: 'Create a GPU',
       description: `Adds an accelerator (managedBy "admin"). ${ADMIN}`,
@@ -74,6 +78,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/v1/gpus/:id', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['catalog'],
       summary: 'Replace a GPU',
       description: `Replaces every field of an accelerator; needs If-Match with the ETag read. ${ADMIN}`,
@@ -90,6 +95,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/prices', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['catalog'],
       summary: 'Append a price',
       description: 'Adds a price point. History is never overwritten: the current price of the same GPU, provider, region, '

@@ -35,7 +35,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: PageQuerySchema,
       response: { 200: ModelPageSchema, ...problemResponses(400) },
     },
-  }, async (request) => app.catalog.listModels(request.query))
+  }, async (request) => app.catalogReader.listModels(request.query, request.serviceContext))
 
   app.get('/v1/models/:id', {
     schema: {
@@ -46,7 +46,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ModelSchema, ...problemResponses(400, 404) },
     },
   }, async (request, reply) => {
-    const model = await app.catalog.getModel(request.params.id)
+    const model = await app.catalogReader.getModel(request.params.id, request.serviceContext)
     return reply.header('etag', etagOf(model.version)).send(model)
   })
 
@@ -58,7 +58,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: PageQuerySchema,
       response: { 200: GpuPageSchema, ...problemResponses(400) },
     },
-  }, async (request) => app.catalog.listGpus(request.query))
+  }, async (request) => app.catalogReader.listGpus(request.query, request.serviceContext))
 
   app.get('/v1/gpus/:id', {
     schema: {
@@ -69,7 +69,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: GpuSchema, ...problemResponses(400, 404) },
     },
   }, async (request, reply) => {
-    const gpu = await app.catalog.getGpu(request.params.id)
+    const gpu = await app.catalogReader.getGpu(request.params.id, request.serviceContext)
     return reply.header('etag', etagOf(gpu.version)).send(gpu)
   })
 
@@ -84,9 +84,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { limit, cursor, at, ...filter } = request.query
-    return app.catalog.listPrices(
+    return app.catalogReader.listPrices(
       { ...filter, at: at === undefined ? undefined : parseInstant('/at', at) },
       { limit, cursor },
+      request.serviceContext,
     )
   })
 }

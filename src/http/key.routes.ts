@@ -27,6 +27,7 @@ const ADMIN = 'Needs an admin API key.'
 export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/keys', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['keys'],
       summary: 'Create an API key',
       description: `Creates a key with a role (reader < editor < admin). Only its SHA-256 is stored. ${ADMIN}`,
@@ -37,6 +38,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/keys', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['keys'],
       summary: 'List API keys',
       description: `Every key, revoked ones included, without secrets. ${ADMIN}`,
@@ -46,6 +48,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/v1/keys/:id', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['keys'],
       summary: 'Revoke an API key',
       description: `Revokes a key (kept, with revokedAt set); requests with it get 401 from then on. ${ADMIN}`,

@@ -5,6 +5,7 @@ import { catalogRoutes } from './catalog.routes.ts'
 import { estimateRoutes } from './estimate.routes.ts'
 import { healthRoutes } from './health.routes.ts'
 import { keyRoutes } from './key.routes.ts'
+import { planningRoutes } from './planning.routes.ts'
 import { reportRoutes } from './report.routes.ts'
 import { scenarioRoutes } from './scenario.routes.ts'
 
@@ -13,6 +14,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(catalogRoutes)
   await app.register(catalogAdminRoutes)
   await app.register(estimateRoutes)
+  await app.register(planningRoutes)
   await app.register(scenarioRoutes)
   await app.register(reportRoutes)
   await app.register(keyRoutes)

@@ -18,6 +18,7 @@ const READ = 'Open unless REQUIRE_AUTH is set.'
 export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/scenarios', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['scenarios'],
       summary: 'Create a scenario',
       description: 'Runs the estimate and stores the request, the result and the prices used, with team/project/owner tags. '
@@ -77,6 +78,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/v1/scenarios/:id', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['scenarios'],
       summary: 'Update a scenario',
       description: 'Changes name, description or tags; a new `request` is recomputed against today\'s catalog. Needs If-Match '
@@ -94,6 +96,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/v1/scenarios/:id', {
     schema: {
+      security: [{ apiKey: [] }],
       tags: ['scenarios'],
       summary: 'Delete a scenario',
       description: `Soft delete: the scenario disappears from reads and reports but is never destroyed. ${EDITOR}`,

@@ -146,13 +146,21 @@ export class EstimateService {
     return { ...result, pricesUsed: resolved.pricesUsed, resolved: resolved.resolved }
   }
 
-  /** Validates the request and resolves ids and prices, without running the engine. */
-  async resolve(raw: unknown, at: Date = this.now()): Promise<ResolvedEstimate> {
+  /**
+   * Validates the request and resolves ids and prices, without running the engine. `pointer` is
+   * where the request sits in the caller's body (scenarios: "/request"), so errors name the field
+   * as the caller sent it.
+   */
+  async resolve(raw: unknown, at: Date = this.now(), pointer = ''): Promise<ResolvedEstimate> {
+    return withPointer(pointer, () => this.resolveAt(raw, at))
+  }
+
+  private async resolveAt(raw: unknown, at: Date): Promise<ResolvedEstimate> {
     const request = checkRequest<EstimateRequest>(raw)
     const [model, gpu] = await Promise.all([this.resolveModel(request.model), this.resolveGpu(request.hardware.gpu)])
     const errors = semanticErrors(model.spec, request)
     if (errors.length > 0) throw ValidationError.of(errors)
-    const price = await this.resolvePrice(request, gpu.id, at)
+    const price = await this.resolvePrice(request.pricing, gpu.id, at)
     const { model: _m, hardware, pricing: _p, forgetting, ...rest } = request
     const input = applyDefaults({
       ...rest,
@@ -169,17 +177,19 @@ export class EstimateService {
     }
   }
 
-  private async resolveModel(model: EstimateRequest['model']): Promise<{ id: string | null; spec: ModelSpec }> {
+  /** A catalog model id (404 naming it at `field` when unknown) or an inline spec as is. */
+  async resolveModel(model: EstimateRequest['model'], field = '/model'): Promise<{ id: string | null; spec: ModelSpec }> {
     if (typeof model !== 'string') return { id: null, spec: model as ModelSpec }
-    const record = await this.catalog.getModel(model).catch(rethrowNotFound('ESTIMATE_MODEL_NOT_FOUND', '/model', 'model', model))
+    const record = await this.catalog.getModel(model).catch(rethrowNotFound('ESTIMATE_MODEL_NOT_FOUND', field, 'model', model))
     return { id: record.id, spec: modelSpecOf(record) }
   }
 
-  private async resolveGpu(gpu: EstimateRequest['hardware']['gpu']): Promise<{ id: string | null; spec: GpuSpec }> {
+  /** A catalog GPU id (404 naming it at `field` when unknown) or an inline spec as is. */
+  async resolveGpu(gpu: EstimateRequest['hardware']['gpu'], field = '/hardware/gpu'): Promise<{ id: string | null; spec: GpuSpec }> {
     if (typeof gpu !== 'string') return { id: null, spec: gpu }
-    const record = await this.catalog.getGpu(gpu).catch(rethrowNotFound('ESTIMATE_GPU_NOT_FOUND', '/hardware/gpu', 'GPU', gpu))
+    const record = await this.catalog.getGpu(gpu).catch(rethrowNotFound('ESTIMATE_GPU_NOT_FOUND', field, 'GPU', gpu))
     const spec = gpuSpecOf(record)
-    if (!spec) throw new ValidationError('/hardware/gpu', `"${gpu}" has no BF16/FP16 TFLOPS in the catalog; pass an inline GPU spec`, 'ESTIMATE_GPU_UNTIMED')
+    if (!spec) throw new ValidationError(field, `"${gpu}" has no BF16/FP16 TFLOPS in the catalog; pass an inline GPU spec`, 'ESTIMATE_GPU_UNTIMED')
     return { id: record.id, spec }
   }
 
@@ -188,8 +198,8 @@ export class EstimateService {
    * GPU and the given provider/region/pricing model (on-demand by default). Without a pricing
    * block a missing price just leaves the estimate unpriced; with one, it is a 404.
    */
-  private async resolvePrice(request: EstimateRequest, gpuId: string | null, at: Date): Promise<{ used: PriceUsed | null; listUsdPerGpuHour: number | null }> {
-    const pricing = request.pricing ?? {}
+  async resolvePrice(requested: EstimateRequest['pricing'], gpuId: string | null, at: Date = this.now()): Promise<{ used: PriceUsed | null; listUsdPerGpuHour: number | null }> {
+    const pricing = requested ?? {}
     if (pricing.usdPerGpuHour !== undefined) {
       const used: PriceUsed = {
         source: 'request', usdPerGpuHour: pricing.usdPerGpuHour, pricePointId: null, gpuId,
@@ -197,7 +207,7 @@ export class EstimateService {
       }
       return { used, listUsdPerGpuHour: pricing.pricingModel === undefined || pricing.pricingModel === 'on-demand' ? pricing.usdPerGpuHour : null }
     }
-    const asked = request.pricing !== undefined
+    const asked = requested !== undefined
     if (gpuId === null) {
       if (asked) throw new ValidationError('/pricing/usdPerGpuHour', 'is required with an inline GPU: catalog prices belong to catalog GPUs')
       return { used: null, listUsdPerGpuHour: null }
@@ -225,15 +235,34 @@ export class EstimateService {
     }
   }
 
-  private async cheapestPrice(filter: { gpu: string; provider?: string | undefined; region?: string | undefined; pricingModel: string; at: Date }): Promise<PriceRecord | null> {
-    let best: PriceRecord | null = null
+  /** Every catalog price in effect at `at` for one GPU (all pages). */
+  async pricesInEffect(filter: { gpu: string; provider?: string | undefined; region?: string | undefined; pricingModel?: string | undefined; at?: Date }): Promise<PriceRecord[]> {
+    const all: PriceRecord[] = []
     let cursor: string | undefined
     do {
-      const page = await this.catalog.listPrices(filter, { limit: 200, cursor })
-      for (const p of page.items) if (!best || p.usdPerGpuHour < best.usdPerGpuHour) best = p
+      const page = await this.catalog.listPrices({ ...filter, at: filter.at ?? this.now() }, { limit: 200, cursor })
+      all.push(...page.items)
       cursor = page.nextCursor ?? undefined
     } while (cursor)
-    return best
+    return all
+  }
+
+  private async cheapestPrice(filter: { gpu: string; provider?: string | undefined; region?: string | undefined; pricingModel: string; at: Date }): Promise<PriceRecord | null> {
+    return (await this.pricesInEffect(filter)).reduce<PriceRecord | null>((best, p) => (!best || p.usdPerGpuHour < best.usdPerGpuHour ? p : best), null)
+  }
+
+}
+
+/** Runs `fn`, prefixing the fields of any domain error with `pointer`. */
+export async function withPointer<T>(pointer: string, fn: () => Promise<T>): Promise<T> {
+  if (pointer === '') return fn()
+  try {
+    return await fn()
+  } catch (err) {
+    if (!(err instanceof AppError) || err.errors.length === 0) throw err
+    const errors = err.errors.map((e) => ({ ...e, field: pointer + (e.field === '/' ? '' : e.field) }))
+    const message = err.status === 400 ? errors.map((e) => `${e.field} ${e.message}`).join('; ') : err.message
+    throw new AppError(err.code, err.status, message, errors)
   }
 }
 

@@ -210,7 +210,7 @@ export class ScenarioService {
 
   /** Runs the estimate and derives the stored columns. */
   private async compute(request: EstimateRequest, at?: Date) {
-    const resolved = await this.estimates.resolve(request, at)
+    const resolved = await this.estimates.resolve(request, at, '/request')
     const result = this.estimates.run(resolved)
     const price = resolved.pricesUsed[0]
     return {

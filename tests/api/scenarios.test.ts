@@ -55,7 +55,7 @@ describe.each(ENGINES)('/v1/scenarios on %s', (engine) => {
     expect(bad.json().errors).toContainEqual({ field: '/request/training/sequenceLength', message: 'must be >= 1' })
     const unknown = await create({ name: 'x', request: { ...LORA_7B, model: 'llama-9-1b' } })
     expect(unknown.statusCode).toBe(404)
-    expect(unknown.json()).toMatchObject({ code: 'ESTIMATE_MODEL_NOT_FOUND', errors: [{ field: '/model' }] })
+    expect(unknown.json()).toMatchObject({ code: 'ESTIMATE_MODEL_NOT_FOUND', errors: [{ field: '/request/model' }] })
     expect(unknown.json().detail).toContain('llama-9-1b')
   })
 

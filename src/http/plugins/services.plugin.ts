@@ -10,8 +10,10 @@ import { createReportRepository } from '../../db/report.repository.ts'
 import { createScenarioRepository } from '../../db/scenario.repository.ts'
 import { AccessPolicy, AuthService } from '../../services/auth.service.ts'
 import { CatalogAdminService } from '../../services/catalog-admin.service.ts'
+import { createCatalogReader, type CatalogReader } from '../../services/catalog-reader.ts'
 import type { ServiceContext } from '../../services/context.ts'
 import { EstimateService } from '../../services/estimate.service.ts'
+import { PlanningService } from '../../services/planning.service.ts'
 import { ReportService } from '../../services/report.service.ts'
 import { ScenarioService } from '../../services/scenario.service.ts'
 
@@ -20,8 +22,10 @@ declare module 'fastify' {
     auth: AuthService
     estimates: EstimateService
     catalogAdmin: CatalogAdminService
+    catalogReader: CatalogReader
     scenarios: ScenarioService
     reports: ReportService
+    planning: PlanningService
   }
   interface FastifyRequest {
     serviceContext: ServiceContext
@@ -38,8 +42,10 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   app.decorate('auth', auth)
   const estimates = new EstimateService(app.catalog, access)
   app.decorate('estimates', estimates)
+  app.decorate('catalogReader', createCatalogReader(app.catalog, access))
   app.decorate('scenarios', new ScenarioService(createScenarioRepository(app.db.prisma), estimates, access))
   app.decorate('reports', new ReportService(createReportRepository(app.db.prisma), access))
+  app.decorate('planning', new PlanningService(estimates, app.catalog, access))
   app.decorate('catalogAdmin', new CatalogAdminService(createCatalogAdminRepository(app.db.prisma), app.catalog, access))
 
   app.decorateRequest('serviceContext', null as unknown as ServiceContext)

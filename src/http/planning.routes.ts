@@ -1,0 +1,67 @@
+// Planning endpoints over the engine: POST /v1/comparisons, /v1/recommendations, /v1/serving,
+// /v1/plans and /v1/estimates/inverse.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { problemResponses } from './schemas/problem.schema.ts'
+import {
+  ComparisonRequestSchema, ComparisonResultSchema, InverseRequestSchema, InverseResultSchema, PlanRequestSchema, PlanResultSchema,
+  RecommendationRequestSchema, RecommendationResultSchema, ServingRequestSchema, ServingResultSchema,
+} from './schemas/planning.schemas.ts'
+
+const OPEN = 'Open unless REQUIRE_AUTH is set.'
+const errors = problemResponses(400, 401, 403, 404)
+
+export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/v1/comparisons', {
+    schema: {
+      tags: ['planning'],
+      summary: 'Compare methods',
+      description: 'Full fine-tuning, layer freezing, LoRA and QLoRA side by side on one model, training run and hardware: memory, '
+        + `speed, cost, forgetting risk and expected quality, with the best method per criterion. ${OPEN}`,
+      body: ComparisonRequestSchema,
+      response: { 200: ComparisonResultSchema, ...errors },
+    },
+  }, async (request) => app.planning.compare(request.body, request.serviceContext))
+
+  app.post('/v1/recommendations', {
+    schema: {
+      tags: ['planning'],
+      summary: 'Recommend a configuration',
+      description: 'Searches methods, ranks, GPUs, GPU counts, sharding, micro-batches and today\'s catalog prices for the options '
+        + 'that fit the budget, deadline, quality floor and risk ceiling; returns the recommendation with reasons, the ranked options, '
+        + `the Pareto frontier and the decision matrix for the goal. ${OPEN}`,
+      body: RecommendationRequestSchema,
+      response: { 200: RecommendationResultSchema, ...errors },
+    },
+  }, async (request) => app.planning.recommend(request.body, request.serviceContext))
+
+  app.post('/v1/serving', {
+    schema: {
+      tags: ['planning'],
+      summary: 'Plan LoRA serving',
+      description: `Serving N fine-tuned tasks: hot-swap, merged copies, batched multi-LoRA and ensembles compared. ${OPEN}`,
+      body: ServingRequestSchema,
+      response: { 200: ServingResultSchema, ...errors },
+    },
+  }, async (request) => app.planning.serving(request.body, request.serviceContext))
+
+  app.post('/v1/plans', {
+    schema: {
+      tags: ['planning'],
+      summary: 'Estimate a multi-phase plan',
+      description: 'Staged LoRA → full, gradual unfreezing, mixed ranks, dynamic rank or custom phases over one base request: '
+        + `peak memory, time, cost and forgetting risk of the whole schedule. ${OPEN}`,
+      body: PlanRequestSchema,
+      response: { 200: PlanResultSchema, ...errors },
+    },
+  }, async (request) => app.planning.plan(request.body, request.serviceContext))
+
+  app.post('/v1/estimates/inverse', {
+    schema: {
+      tags: ['estimates'],
+      summary: 'Solve for a limit',
+      description: `The largest micro-batch, the longest sequence or the fewest GPUs that fit, and the estimate at that answer. ${OPEN}`,
+      body: InverseRequestSchema,
+      response: { 200: InverseResultSchema, ...errors },
+    },
+  }, async (request) => app.planning.inverse(request.body, request.serviceContext))
+}
