@@ -58,11 +58,11 @@ const DEEPSPEED_SUB_GROUP = 1e9
 /** DeepSpeed `reduce_bucket_size` of the HF / Qwen example ds_config_zero2.json (2e8; DeepSpeed's own default is 5e8). */
 const DEEPSPEED_REDUCE_BUCKET = 2e8
 /**
- * PyTorch's caching allocator rounds and splits blocks, so transient tensors of changing sizes hold
- * more than they use: reserved exceeds allocated by ~5–20 % of the activations in practice; fitted
- * to 10 % (calibration/README-section.md).
+ * PyTorch's caching allocator rounds and splits blocks, so what it reserves exceeds what tensors
+ * use; the slack comes from transient tensors of changing sizes and is booked with the activations.
+ * Fitted to 5 % of everything allocated (calibration/README-section.md).
  */
-const ALLOCATOR_SLACK = 0.1
+export const ALLOCATOR_SLACK = 0.05
 /** DeepSpeed ZeRO-3 `stage3_max_live_parameters` default: parameters kept gathered at once (DeepSpeed config docs). */
 const DEEPSPEED_MAX_LIVE_PARAMETERS = 1e9
 
@@ -129,7 +129,7 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   // QLoRA dequantises one weight matrix to 16 bits at a time (bitsandbytes), forward and backward.
   const dequantised = plan.quantizedParams > 0 ? 2 * 2 * plan.largestMatrix : 0
   const produced = norms + attention + mlp + dispatch + B * (2 * h + a.qDim + width)
-  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: (tokens * perToken + dequantised) * (1 + ALLOCATOR_SLACK) }
+  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: tokens * perToken + dequantised }
 }
 
 export interface MemoryEstimate {
@@ -205,7 +205,7 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
     }
   }
   const detail = estimateActivations(input, a, plan)
-  const activations = detail.total
+  const activations = detail.total + ALLOCATOR_SLACK * (weights + gradients + optimizer + adapters + detail.total)
   const overhead = CUDA_CONTEXT_BYTES + (n > 1 ? NCCL_BYTES : 0)
   const perGpu: MemoryBreakdown = {
     weightsBytes: Math.round(weights),

@@ -44,7 +44,7 @@ const scenario = fc.record({
 }))
 
 const total = (i: EstimateInput) => estimate(i).memory.perGpu.totalBytes
-const runs = { numRuns: 150 }
+const runs = { numRuns: Number(process.env.RUNS ?? 150) }
 
 describe('properties of the memory and speed model', () => {
   it('memory grows with micro-batch and with sequence length', () => {
@@ -54,13 +54,13 @@ describe('properties of the memory and speed model', () => {
     }), runs)
   })
 
-  // Needs a real model (h ≥ 2048) and a low rank (r ≤ min(64, h/32)): on a toy model at long context, LoRA's
+  // Needs a real model (h ≥ 2048) and a low rank (r ≤ min(64, h/64)): on a toy model at long context, LoRA's
   // rank-r intermediates outweigh the gradients and states full fine-tuning adds — the effect users
   // report as "LoRA consumes more memory than full fine-tuning" (huggingface/peft#1514, formulas §1.3).
   it('low-rank LoRA on a real model never needs more than full fine-tuning', () => {
     fc.assert(fc.property(scenario, (i) => {
       fc.pre(i.model.hiddenSize >= 2048)
-      const rank = Math.max(1, Math.min(i.method.rank, 64, i.model.hiddenSize / 32))
+      const rank = Math.max(1, Math.min(i.method.rank, 64, i.model.hiddenSize / 64))
       const lora = estimate({ ...i, method: { ...i.method, type: 'lora', rank } }).memory.perGpu
       const full = estimate({ ...i, method: { ...i.method, type: 'full' } }).memory.perGpu
       expect(lora.totalBytes).toBeLessThanOrEqual(full.totalBytes)
