@@ -45,7 +45,8 @@ export function optimizerBytesPerParam(optimizer: EstimateInput['training']['opt
  * Outside PyTorch's allocator: the CUDA context with the kernel images of PyTorch, cuBLAS and
  * cuDNN. Peers assume 650 MB (gpu_poor) to 1.4 GB (Unsloth Studio, "calibrated on RTX 5070 Ti")
  * (estimation-formulas.md, conventions); fitted to 1 GiB on the device-total cases of
- * calibration/cases.json (Qwen profile, A100, CUDA 11.8).
+ * calibration/cases.json (Qwen profile, A100, CUDA 11.8). cuBLAS workspaces (a few MiB per
+ * handle) are allocated through PyTorch's caching allocator and so belong to the allocator figures.
  */
 export const CUDA_CONTEXT_BYTES = 1024 * MIB
 /**
