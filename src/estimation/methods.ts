@@ -65,7 +65,8 @@ function freezeLayers(method: MethodSpec, layers: number): { k: number; head: bo
     case 'attention-only': return { k: layers, head: false, attentionOnly: true }
     // The first 75 % of layers frozen.
     case 'aggressive': return { k: Math.ceil(layers * 0.25), head: false, attentionOnly: false }
-    default: return { k: Math.min(layers, Math.max(0, Math.round(method.trainableLayers ?? 1))), head: false, attentionOnly: false }
+    // Neither given: LLaMA-Factory's default freeze_trainable_layers = 2 (the last two layers).
+    default: return { k: Math.min(layers, Math.max(0, Math.round(method.trainableLayers ?? 2))), head: false, attentionOnly: false }
   }
 }
 
