@@ -4,11 +4,13 @@
 // are enforced by the services exactly as for REST. GraphiQL stays off: it loads from a CDN.
 import { readdirSync, readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.ts'
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius'
 import type { ServiceContext } from '../services/context.ts'
 import { authResolvers } from './auth.resolvers.ts'
 import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
 import { errorFormatter } from './errors.ts'
+import { graphqlLimits } from './query-limits.ts'
 import { estimateResolvers } from './estimate.resolvers.ts'
 import { scalarResolvers } from './scalars.ts'
 import { scenarioLoaders, scenarioResolvers } from './scenario.resolvers.ts'
@@ -39,8 +41,9 @@ function mergeResolvers(...maps: IResolvers[]): IResolvers {
 export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, scenarioResolvers, authResolvers)
 export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders }
 
-export async function graphqlPlugin(app: FastifyInstance): Promise<void> {
+export async function graphqlPlugin(app: FastifyInstance, { config }: { config: Config }): Promise<void> {
   await app.register(mercurius, {
+    ...graphqlLimits(config),
     schema: loadSchema(),
     resolvers: RESOLVERS,
     loaders: LOADERS,

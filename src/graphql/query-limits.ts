@@ -3,12 +3,13 @@
 // can repeat an expensive field), and a static cost estimate: every field costs 1, and what sits
 // under a list costs once per item it may return. Spread into the Mercurius options:
 // `app.register(mercurius, { ...graphqlLimits(config), ... })`.
-import {
-  GraphQLError, getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, Kind,
-  type ASTVisitor, type FieldNode, type GraphQLCompositeType, type GraphQLField, type SelectionSetNode,
-  type ValidationContext, type ValidationRule, type ValueNode,
+import type {
+  ASTVisitor, FieldNode, GraphQLCompositeType, GraphQLField, SelectionSetNode, ValidationContext, ValidationRule, ValueNode,
 } from 'graphql'
+import { graphql } from './graphql-runtime.ts'
 import type { Config } from '../config.ts'
+
+const { GraphQLError, getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, Kind } = graphql
 
 /** The services clamp any page to this many items (catalog MAX_PAGE_SIZE), whatever `first` says. */
 const PAGE_CAP = 200

@@ -3,13 +3,16 @@
 // the same number REST sends (a string-encoded BigInt would break the contract's "bytes are
 // integers"). Enums are the REST values spelled as GraphQL names (bf16-mixed ↔ BF16_MIXED);
 // the resolvers below translate at the edge so the services only ever see REST values.
-import { GraphQLError, Kind, valueFromASTUntyped, type ValueNode } from 'graphql'
+import type { ValueNode } from 'graphql'
+import { graphql } from './graphql-runtime.ts'
 import { parseInstant } from '../http/catalog.routes.ts'
 import {
   EstimateResultSchema, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
 } from '../http/schemas/estimate.schemas.ts'
 import { ROLES } from '../services/context.ts'
 import { REPORT_GROUPINGS } from '../services/report.service.ts'
+
+const { GraphQLError, Kind, valueFromASTUntyped } = graphql
 
 const invalid = (message: string) => new GraphQLError(message, { extensions: { code: 'VALIDATION_FAILED' } })
 

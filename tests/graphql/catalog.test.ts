@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ENGINES } from '../helpers/databases.ts'
-import { asAdmin, onlyError, startGraphqlApp, type GraphqlTestApp } from './graphql-test-app.ts'
+import { asAdmin, onlyError, startGraphqlApp, type GraphqlResponse, type GraphqlTestApp } from './graphql-test-app.ts'
 
 const ADMIN = asAdmin.key
 
@@ -34,7 +34,7 @@ describe.each(ENGINES)('catalog over GraphQL on %s', (engine) => {
     let after: string | null = null
     let pages = 0
     do {
-      const res = await t.gql(MODELS, { after })
+      const res: GraphqlResponse = await t.gql(MODELS, { after })
       const { edges, pageInfo } = res.data.models
       expect(edges.map((e: { cursor: string; node: { id: string } }) => e.cursor)).toEqual(edges.map((e: { node: { id: string } }) => e.node.id))
       seen.push(...edges.map((e: { node: { id: string } }) => e.node.id))

@@ -113,6 +113,15 @@ describe.each(ENGINES)('estimate(input:) on %s', (engine) => {
     expect(onlyError(huge).extensions.code).toBe('VALIDATION_FAILED')
   })
 
+  test('query limits: too deep is QUERY_TOO_DEEP, too costly QUERY_TOO_COSTLY, both refused before running', async () => {
+    const deep = await t.gql('{ prices(first: 1) { edges { node { gpu { prices { gpu { prices { gpu { prices { gpu { id } } } } } } } } } } }')
+    expect(deep.status).toBe(400)
+    expect(onlyError(deep).extensions.code).toBe('QUERY_TOO_DEEP')
+    const costly = await t.gql('{ gpus(first: 200) { edges { node { prices { gpu { prices { id } } } } } } }')
+    expect(costly.status).toBe(400)
+    expect(onlyError(costly).extensions.code).toBe('QUERY_TOO_COSTLY')
+  })
+
   test('GraphiQL is off: it would load its assets from a CDN', async () => {
     expect((await t.call({ method: 'GET', url: '/graphiql' })).statusCode).toBe(404)
   })

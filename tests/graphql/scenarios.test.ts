@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ENGINES } from '../helpers/databases.ts'
-import { asAdmin, onlyError, startGraphqlApp, type Data, type GraphqlTestApp } from './graphql-test-app.ts'
+import { asAdmin, onlyError, startGraphqlApp, type Data, type GraphqlResponse, type GraphqlTestApp } from './graphql-test-app.ts'
 
 const request = (modelId: string, datasetTokens: number) => ({
   modelId,
@@ -72,7 +72,7 @@ describe.each(ENGINES)('scenarios over GraphQL on %s', (engine) => {
     const seen: Data[] = []
     let after: string | null = null
     do {
-      const res = await t.gql(LIST, { after }, reader)
+      const res: GraphqlResponse = await t.gql(LIST, { after }, reader)
       expect(res.errors).toBeUndefined()
       seen.push(...res.data.scenarios.edges)
       after = res.data.scenarios.pageInfo.hasNextPage ? res.data.scenarios.pageInfo.endCursor : null
