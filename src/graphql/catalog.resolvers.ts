@@ -18,12 +18,12 @@ const byId = (item: { id: string }) => item.id
 
 export const catalogResolvers: IResolvers = {
   Query: {
-    models: async (_root, args: PageArgs, ctx) => connectionOf(await ctx.app.catalog.listModels(pageRequest(args)), byId),
-    model: (_root, { id }: { id: string }, ctx) => ctx.app.catalog.getModel(id),
-    gpus: async (_root, args: PageArgs, ctx) => connectionOf(await ctx.app.catalog.listGpus(pageRequest(args)), byId),
-    gpu: (_root, { id }: { id: string }, ctx) => ctx.app.catalog.getGpu(id),
+    models: async (_root, args: PageArgs, ctx) => connectionOf(await ctx.app.catalogReader.listModels(pageRequest(args), ctx.service), byId),
+    model: (_root, { id }: { id: string }, ctx) => ctx.app.catalogReader.getModel(id, ctx.service),
+    gpus: async (_root, args: PageArgs, ctx) => connectionOf(await ctx.app.catalogReader.listGpus(pageRequest(args), ctx.service), byId),
+    gpu: (_root, { id }: { id: string }, ctx) => ctx.app.catalogReader.getGpu(id, ctx.service),
     async prices(_root, { gpuId, first, after, ...filter }: PriceArgs & PageArgs, ctx) {
-      const page = await ctx.app.catalog.listPrices({ ...plain(filter), gpu: gpuId ?? undefined }, pageRequest({ first, after }))
+      const page = await ctx.app.catalogReader.listPrices({ ...plain(filter), gpu: gpuId ?? undefined }, pageRequest({ first, after }), ctx.service)
       return connectionOf(page, byId)
     },
   },
@@ -49,7 +49,7 @@ export const catalogResolvers: IResolvers = {
 export const catalogLoaders: MercuriusLoaders = {
   PricePoint: {
     async gpu(queries: { obj: PriceRecord }[], ctx) {
-      return ctx.app.catalog.findGpusByIds(queries.map(({ obj }) => obj.gpuId))
+      return ctx.app.catalogReader.findGpusByIds(queries.map(({ obj }) => obj.gpuId), ctx.service)
     },
   },
   Gpu: {
@@ -62,7 +62,7 @@ export const catalogLoaders: MercuriusLoaders = {
       const results: PriceRecord[][] = new Array(queries.length)
       await Promise.all([...groups.values()].map(async (indexes) => {
         const { gpuId: _g, ...filter } = plain(queries[indexes[0]!]!.params)
-        const prices = await ctx.app.catalog.listPricesForGpus(indexes.map((i) => queries[i]!.obj.id), filter)
+        const prices = await ctx.app.catalogReader.listPricesForGpus(indexes.map((i) => queries[i]!.obj.id), filter, ctx.service)
         indexes.forEach((queryIndex, i) => { results[queryIndex] = prices[i]! })
       }))
       return results

@@ -60,7 +60,7 @@ export const scenarioLoaders: MercuriusLoaders = {
   Scenario: {
     async model(queries: { obj: ScenarioDto }[], ctx) {
       const ids = queries.map(({ obj }) => obj.modelId)
-      const models = await ctx.app.catalog.findModelsByIds(ids.filter((id): id is string => id !== null))
+      const models = await ctx.app.catalogReader.findModelsByIds(ids.filter((id): id is string => id !== null), ctx.service)
       const byId = new Map(models.filter((m) => m !== null).map((m) => [m.id, m]))
       return ids.map((id) => (id === null ? null : (byId.get(id) ?? null)))
     },

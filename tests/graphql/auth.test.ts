@@ -59,10 +59,12 @@ describe('REQUIRE_AUTH=true over GraphQL', () => {
   beforeAll(async () => { t = await startGraphqlApp('pglite', { REQUIRE_AUTH: 'true' }) })
   afterAll(async () => { await t?.close() })
 
-  test('estimates and scenario reads need a key, as on REST', async () => {
+  test('estimates, catalog and scenario reads need a key, as on REST', async () => {
     expect(onlyError(await t.gql(ESTIMATE)).extensions.code).toBe('AUTH_REQUIRED')
     expect((await t.call({ method: 'POST', url: '/v1/estimates', payload: { model: 'llama-3.2-1b', method: { type: 'lora' }, training: { microBatchSize: 1, sequenceLength: 128 }, hardware: { gpu: 'a100-80gb' } } })).json().code).toBe('AUTH_REQUIRED')
     expect(onlyError(await t.gql('{ scenarios { edges { cursor } } }')).extensions.code).toBe('AUTH_REQUIRED')
+    expect(onlyError(await t.gql('{ models { edges { cursor } } }')).extensions.code).toBe('AUTH_REQUIRED')
+    expect((await t.call({ method: 'GET', url: '/v1/models' })).json().code).toBe('AUTH_REQUIRED')
     const reader = (await t.app.auth.issue({ name: 'required-reader', role: 'reader' })).key
     expect((await t.gql(ESTIMATE, undefined, reader)).data.estimate.parameters.total).toBeGreaterThan(1e9)
   })
