@@ -35,6 +35,21 @@ const COMPONENT_ADVICE: Record<string, string> = {
   adapters: 'lower the LoRA rank or adapt fewer modules',
 }
 
+const CAUSES: [keyof SpeedEstimate['breakdown'], string][] = [
+  ['compute', 'matmuls'], ['elementwise', 'memory-bound kernels'], ['launch', 'launch and host overhead'],
+  ['dequantization', 'dequantisation'], ['optimizer', 'optimizer step'], ['communication', 'communication'],
+]
+
+/** "matmuls 71 %, memory-bound kernels 12 %, …" for the causes above 0.5 %. */
+function stepShares(speed: SpeedEstimate): string {
+  const parts: string[] = []
+  for (const [key, label] of CAUSES) {
+    const share = speed.breakdown[key] / speed.stepSeconds
+    if (share >= 0.005) parts.push(`${label} ${Math.round(100 * share)} %`)
+  }
+  return parts.join(', ')
+}
+
 export function estimateCore(input: EstimateInput): CoreResult {
   const arch = describeArchitecture(input.model)
   const plan = planMethod(arch, input.method)
@@ -106,6 +121,7 @@ export function estimateCore(input: EstimateInput): CoreResult {
     'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked loss would need less',
     `overhead outside PyTorch's allocator: CUDA context${hw.count > 1 ? ' and NCCL buffers' : ''}`,
     `${hw.count} × ${hw.gpu.name}, sharding ${hw.sharding}, offload ${hw.offload}`,
+    `step time by cause: ${stepShares(speed)}`,
     link.assumed
       ? `no interconnect stated: ${link.gbps === ASSUMED_NVLINK_GBPS ? `NVLink-class ${link.gbps} GB/s assumed for an HBM GPU` : `PCIe Gen4 x16 (${link.gbps} GB/s) assumed`}`
       : `interconnect ${link.gbps} GB/s`,
