@@ -77,3 +77,14 @@ describe('memory per GPU, computed by hand', () => {
     expect(b.highBytes).toBeGreaterThan(b.expectedBytes)
   })
 })
+
+describe('attention kinds', () => {
+  it('eager attention keeps the fp32 softmax and its 16-bit copy: 6 bytes per head, key and query per layer', () => {
+    const at = (attention: 'eager' | 'flash') =>
+      estimate(input({ method: { type: 'lora' }, training: { sequenceLength: 1024, attention } })).memory.perGpu.activationsBytes
+    // Per token and layer: eager keeps q, k, v (3 × 8,192) + 32 heads × 1024 keys × (4 + 2) = 221,184;
+    // flash keeps q, k, v, output (4 × 8,192) + log-sum-exp 4 × 32 = 32,896. Difference 188,288
+    // × 32 layers × 1024 tokens, plus the 5 % allocator slack on it.
+    expect(at('eager') - at('flash')).toBeCloseTo(188_288 * 32 * 1024 * 1.05, -2)
+  })
+})

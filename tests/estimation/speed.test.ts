@@ -60,3 +60,17 @@ describe('time', () => {
     expect(mfu).toBeLessThan(0.75)
   })
 })
+
+describe('mixture of experts', () => {
+  it('computes with the experts a token visits, stores all of them', () => {
+    const mixtral = { name: 'Mixtral-8x7B', hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numAttentionHeads: 32, numKeyValueHeads: 8, headDim: 128, vocabSize: 32000, tieWordEmbeddings: false, numExperts: 8, expertsPerToken: 2, moeIntermediateSize: 14336 }
+    const r = estimate(input({ model: mixtral, method: { type: 'full' }, training: { sequenceLength: 1 } }))
+    expect(r.parameters.total).toBe(46_702_792_704)
+    expect(r.parameters.active).toBe(12_879_925_248)
+    // 6 FLOPs per active weight that is multiplied (all but the 131,072,000 embedding lookups and the
+    // final norm), plus attention over a 1-token sequence (forward + 2.5× backward).
+    expect(r.speed.flopsPerToken).toBeCloseTo(6 * (12_879_925_248 - 131_072_000 - 4096) + attention(1) * 3.5, -4)
+    // bf16-mixed full fine-tune: 2 B of weights for every expert.
+    expect(r.memory.perGpu.weightsBytes).toBe(2 * 46_702_792_704)
+  })
+})
