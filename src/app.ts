@@ -11,6 +11,7 @@ import { databasePlugin } from './http/plugins/database.plugin.ts'
 import { graphqlPlugin } from './graphql/plugin.ts'
 import { registerRoutes } from './http/routes.ts'
 import { servicesPlugin } from './http/plugins/services.plugin.ts'
+import { openApiRefResolver, registerSharedSchemas } from './http/schemas/shared.schemas.ts'
 import { protectionPlugin } from './http/plugins/protection.plugin.ts'
 import { resiliencePlugin } from './http/plugins/resilience.plugin.ts'
 import { serverOptions } from './http/server-options.ts'
@@ -47,7 +48,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   registerErrorHandler(app)
   await app.register(protectionPlugin, { config })
+  registerSharedSchemas(app)
   await app.register(swagger, {
+    refResolver: openApiRefResolver,
     openapi: {
       openapi: '3.1.0',
       info: {

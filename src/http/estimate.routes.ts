@@ -1,6 +1,6 @@
 // POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { EstimateRequestSchema, EstimateResultSchema } from './schemas/estimate.schemas.ts'
+import { EstimateRequestRef, EstimateResultRef } from './schemas/shared.schemas.ts'
 import { problemResponses } from './schemas/problem.schema.ts'
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -11,8 +11,8 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Memory per GPU (with a low/expected/high band), speed, training time, cost and forgetting risk of one '
         + 'fine-tuning configuration. `model` and `hardware.gpu` take a catalog id or an inline spec; inline specs with an '
         + 'explicit `pricing.usdPerGpuHour` never touch the database. Unknown ids give 404 naming the id.',
-      body: EstimateRequestSchema,
-      response: { 200: EstimateResultSchema, ...problemResponses(400, 401, 403, 404) },
+      body: EstimateRequestRef,
+      response: { 200: EstimateResultRef, ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request) => app.estimates.estimate(request.body, request.serviceContext))
 }

@@ -2,11 +2,14 @@
 // /v1/plans and /v1/estimates/inverse.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { problemResponses } from './schemas/problem.schema.ts'
+import { EstimateRequestRef, withProperties } from './schemas/shared.schemas.ts'
 import {
   ComparisonRequestSchema, ComparisonResultSchema, InverseRequestSchema, InverseResultSchema, PlanRequestSchema, PlanResultSchema,
   RecommendationRequestSchema, RecommendationResultSchema, ServingRequestSchema, ServingResultSchema,
 } from './schemas/planning.schemas.ts'
 
+const PlanBody = withProperties(PlanRequestSchema, { request: EstimateRequestRef })
+const InverseBody = withProperties(InverseRequestSchema, { request: EstimateRequestRef })
 const OPEN = 'Open unless REQUIRE_AUTH is set.'
 const errors = problemResponses(400, 401, 403, 404)
 
@@ -50,7 +53,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Estimate a multi-phase plan',
       description: 'Staged LoRA → full, gradual unfreezing, mixed ranks, dynamic rank or custom phases over one base request: '
         + `peak memory, time, cost and forgetting risk of the whole schedule. ${OPEN}`,
-      body: PlanRequestSchema,
+      body: PlanBody,
       response: { 200: PlanResultSchema, ...errors },
     },
   }, async (request) => app.planning.plan(request.body, request.serviceContext))
@@ -60,7 +63,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['estimates'],
       summary: 'Solve for a limit',
       description: `The largest micro-batch, the longest sequence or the fewest GPUs that fit, and the estimate at that answer. ${OPEN}`,
-      body: InverseRequestSchema,
+      body: InverseBody,
       response: { 200: InverseResultSchema, ...errors },
     },
   }, async (request) => app.planning.inverse(request.body, request.serviceContext))

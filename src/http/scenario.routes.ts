@@ -6,11 +6,14 @@ import { IfMatchHeadersSchema } from './catalog-admin.routes.ts'
 import { parseInstant } from './catalog.routes.ts'
 import { etagOf, versionFromIfMatch } from './etag.ts'
 import { problemResponses } from './schemas/problem.schema.ts'
+import { EstimateRequestRef, withProperties } from './schemas/shared.schemas.ts'
 import {
   RepriceSchema, ScenarioCompareBodySchema, ScenarioComparisonSchema, ScenarioCreateSchema, ScenarioListQuerySchema,
   ScenarioPageSchema, ScenarioSchema, ScenarioUpdateSchema,
 } from './schemas/scenario.schemas.ts'
 
+const ScenarioCreateBody = withProperties(ScenarioCreateSchema, { request: EstimateRequestRef })
+const ScenarioUpdateBody = withProperties(ScenarioUpdateSchema, { request: Type.Optional(EstimateRequestRef) })
 const ScenarioParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, description: 'Scenario id.' }) })
 const EDITOR = 'Needs an editor (or admin) API key.'
 const READ = 'Open unless REQUIRE_AUTH is set.'
@@ -27,7 +30,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Client-chosen key that makes retries safe.' })),
       }),
-      body: ScenarioCreateSchema,
+      body: ScenarioCreateBody,
       response: { 201: ScenarioSchema, ...problemResponses(400, 401, 403, 404, 422) },
     },
   }, async (request, reply) => {
@@ -85,7 +88,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + `with the ETag read (428 without, 412 when someone changed it since). ${EDITOR}`,
       params: ScenarioParamsSchema,
       headers: IfMatchHeadersSchema,
-      body: ScenarioUpdateSchema,
+      body: ScenarioUpdateBody,
       response: { 200: ScenarioSchema, ...problemResponses(400, 401, 403, 404, 412, 428) },
     },
   }, async (request, reply) => {

@@ -34,8 +34,10 @@ test('the document is valid OpenAPI 3.1 and describes every /v1 operation with t
     expect(op.summary, op.id).toBeTruthy()
     expect(Object.keys(op.responses ?? {}).length, op.id).toBeGreaterThan(1)
   }
-  // The contract's field bounds reach the document.
-  const body = document.paths['/v1/estimates'].post.requestBody.content['application/json'].schema
+  // Big schemas are shared components, not a copy per route; the contract's bounds reach them.
+  expect(document.paths['/v1/estimates'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EstimateRequest' })
+  expect(document.paths['/v1/estimates'].post.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Problem' })
+  const body = document.components.schemas.EstimateRequest
   expect(body.properties.training.properties.sequenceLength).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_048_576 })
   expect(body.additionalProperties).toBe(false)
 })

@@ -5,6 +5,7 @@ import {
   CatalogIdSchema, EstimateRequestSchema, EstimateResultSchema, ForgettingSpecSchema, GpuSpecSchema, HardwareSchema,
   MethodSchema, ModelSpecSchema, PriceUsedSchema, PricingSchema, TrainingSchema,
 } from './estimate.schemas.ts'
+import { EstimateResultRef } from './shared.schemas.ts'
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 const int = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description })
@@ -289,7 +290,7 @@ export const InverseResultSchema = Type.Object({
   solveFor: Type.String(),
   value: nullable(Type.Integer({ description: 'The answer; null when nothing fits within the limits.' })),
   sharding: nullable(Type.String({ description: 'gpuCount: the sharding the answer assumes.' })),
-  estimate: nullable(EstimateResultSchema),
+  estimate: Type.Union([EstimateResultRef, Type.Null()], { description: 'The estimate at the answer; null when nothing fits.' }),
 }, { description: 'The answer and the full estimate at it.' })
 
 export type ComparisonRequest = Static<typeof ComparisonRequestSchema>

@@ -1,5 +1,5 @@
 // RFC 9457 problem details as every REST error body looks (see src/http/error-handler.ts).
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 
 export const ProblemSchema = Type.Object(
   {
@@ -19,6 +19,9 @@ export const ProblemSchema = Type.Object(
   { description: 'RFC 9457 problem details (application/problem+json).' },
 )
 
+/** Registered once as the shared schema "Problem" (src/http/schemas/shared.schemas.ts); routes refer to it. */
+const ProblemRef = Type.Unsafe<Static<typeof ProblemSchema>>({ $ref: 'Problem#' })
+
 /** Response entries for the error statuses a route can return. */
 export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, ProblemSchema]))
+  Object.fromEntries(statuses.map((status) => [status, ProblemRef]))

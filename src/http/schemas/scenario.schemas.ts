@@ -1,6 +1,7 @@
 // TypeBox schemas of /v1/scenarios: stored estimates with their request, result and prices used.
 import { Type, type Static } from 'typebox'
-import { EstimateRequestSchema, EstimateResultSchema, PriceUsedSchema } from './estimate.schemas.ts'
+import { EstimateRequestSchema, PriceUsedSchema } from './estimate.schemas.ts'
+import { EstimateRequestRef, EstimateResultRef } from './shared.schemas.ts'
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 const timestamp = (description: string) => Type.Unsafe<Date>(Type.String({ format: 'date-time', description }))
@@ -45,8 +46,8 @@ export const ScenarioSchema = Type.Object({
   computeCostUsd: Type.Number({ description: 'GPU-hours × the price used (0 when unpriced).' }),
   totalCostUsd: Type.Number({ description: 'Compute plus checkpoint storage and data transfer.' }),
   listCostUsd: nullable(Type.Number({ description: 'GPU-hours at the on-demand (list) price of the same GPU, provider and region.' })),
-  request: EstimateRequestSchema,
-  result: EstimateResultSchema,
+  request: EstimateRequestRef,
+  result: EstimateResultRef,
   pricesUsed: Type.Array(PriceUsedSchema),
   version: Type.Integer({ description: 'Incremented by every update; the ETag.' }),
   createdAt: timestamp('When the scenario was stored.'),
@@ -88,7 +89,7 @@ export const RepriceSchema = Type.Object({
     totalCostUsd: Type.Number({ description: 'after − before.' }),
     percent: nullable(Type.Number({ description: 'Change of totalCostUsd in percent; null when before was 0.' })),
   }),
-  result: EstimateResultSchema,
+  result: EstimateResultRef,
 }, { description: 'The stored scenario priced again with today\'s catalog (nothing is saved).' })
 
 export const ScenarioCompareBodySchema = Type.Object({
