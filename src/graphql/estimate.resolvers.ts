@@ -16,44 +16,56 @@ export interface EstimateInputArgs extends Omit<EstimateRequest, 'model' | 'hard
   hardware: Omit<EstimateRequest['hardware'], 'gpu'> & { gpuId?: string; gpu?: GpuBody }
 }
 
-function exactlyOne<A, B>(base: string, idField: string, id: A | undefined, specField: string, spec: B | undefined): A | B {
-  if ((id === undefined) === (spec === undefined)) {
-    throw new ValidationError(`${base}/${idField}`, `give exactly one of ${idField} (a catalog id) and ${specField} (an inline spec)`)
-  }
-  return (id ?? spec)!
-}
+/**
+ * Turns GraphQL's id/spec field pairs into REST's "id or spec" values, and remembers which pairs
+ * were given as ids so that errors the services raise about REST's field (`/model`) name the
+ * field the caller actually sent (`/modelId`).
+ */
+export class CatalogRefs {
+  private readonly renames = new Map<string, string>()
 
-/** The REST body for a GraphQL EstimateInput. */
-export function toEstimateRequest(args: EstimateInputArgs): EstimateRequest {
-  const { modelId, model, hardware, ...rest } = plain(args)
-  const { gpuId, gpu, ...hw } = hardware
-  return {
-    ...rest,
-    model: exactlyOne('', 'modelId', modelId, 'model', model),
-    hardware: { ...hw, gpu: exactlyOne('/hardware', 'gpuId', gpuId, 'gpu', gpu) },
+  /** `base` is the JSON pointer of the object holding the pair; `specField` is REST's name for the value. */
+  pick<A, B>(base: string, idField: string, id: A | undefined, specField: string, spec: B | undefined): A | B {
+    if ((id === undefined) === (spec === undefined)) {
+      throw new ValidationError(`${base}/${idField}`, `give exactly one of ${idField} (a catalog id) and ${specField} (an inline spec)`)
+    }
+    if (id !== undefined) this.renames.set(`${base}/${specField}`, `${base}/${idField}`)
+    return (id ?? spec)!
   }
-}
 
-/** The service names REST's fields; where GraphQL gave an id, name the id field instead. */
-export function renameIdFields(err: unknown, request: EstimateRequest, base = ''): unknown {
-  if (!(err instanceof AppError)) return err
-  const rename: Record<string, string> = {}
-  if (typeof request.model === 'string') rename[`${base}/model`] = `${base}/modelId`
-  if (typeof request.hardware.gpu === 'string') rename[`${base}/hardware/gpu`] = `${base}/hardware/gpuId`
-  if (!err.errors.some((e) => rename[e.field])) return err
-  const errors = err.errors.map((e) => ({ ...e, field: rename[e.field] ?? e.field }))
-  return new AppError(err.code, err.status, err.message, errors)
+  /** The REST body of an EstimateInput found at `base`. */
+  estimateRequest(args: EstimateInputArgs, base = ''): EstimateRequest {
+    const { modelId, model, hardware, ...rest } = plain(args)
+    const { gpuId, gpu, ...hw } = hardware
+    return {
+      ...rest,
+      model: this.pick(base, 'modelId', modelId, 'model', model),
+      hardware: { ...hw, gpu: this.pick(`${base}/hardware`, 'gpuId', gpuId, 'gpu', gpu) },
+    }
+  }
+
+  /** Runs a service call, naming GraphQL's id fields in the errors it raises. */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw this.rename(err)
+    }
+  }
+
+  private rename(err: unknown): unknown {
+    if (!(err instanceof AppError) || !err.errors.some((e) => this.renames.has(e.field))) return err
+    const errors = err.errors.map((e) => ({ ...e, field: this.renames.get(e.field) ?? e.field }))
+    return new AppError(err.code, err.status, err.message, errors)
+  }
 }
 
 export const estimateResolvers: IResolvers = {
   Query: {
-    async estimate(_root, { input }: { input: EstimateInputArgs }, ctx) {
-      const request = toEstimateRequest(input)
-      try {
-        return await ctx.app.estimates.estimate(request, ctx.service)
-      } catch (err) {
-        throw renameIdFields(err, request)
-      }
+    estimate(_root, { input }: { input: EstimateInputArgs }, ctx) {
+      const refs = new CatalogRefs()
+      const request = refs.estimateRequest(input)
+      return refs.call(() => ctx.app.estimates.estimate(request, ctx.service))
     },
   },
 }

@@ -10,6 +10,7 @@ import type { ServiceContext } from '../services/context.ts'
 import { authResolvers } from './auth.resolvers.ts'
 import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
 import { errorFormatter } from './errors.ts'
+import { planningLoaders, planningResolvers } from './planning.resolvers.ts'
 import { graphqlLimits } from './query-limits.ts'
 import { estimateResolvers } from './estimate.resolvers.ts'
 import { scalarResolvers } from './scalars.ts'
@@ -38,8 +39,8 @@ function mergeResolvers(...maps: IResolvers[]): IResolvers {
   return merged as IResolvers
 }
 
-export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, scenarioResolvers, authResolvers)
-export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders }
+export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, scenarioResolvers, planningResolvers, authResolvers)
+export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders, ...planningLoaders }
 
 export async function graphqlPlugin(app: FastifyInstance, { config }: { config: Config }): Promise<void> {
   await app.register(mercurius, {

@@ -9,6 +9,9 @@ import { parseInstant } from '../http/catalog.routes.ts'
 import {
   EstimateResultSchema, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
 } from '../http/schemas/estimate.schemas.ts'
+import {
+  InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingResultSchema,
+} from '../http/schemas/planning.schemas.ts'
 import { ROLES } from '../services/context.ts'
 import { REPORT_GROUPINGS } from '../services/report.service.ts'
 
@@ -54,8 +57,8 @@ const JSONScalar = {
   parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => valueFromASTUntyped(ast, variables ?? undefined),
 }
 
-/** The GraphQL name of a REST enum value: upper case, "-" as "_" ("on-demand" → ON_DEMAND). */
-export const graphqlEnumName = (value: string) => value.toUpperCase().replace(/-/g, '_')
+/** The GraphQL name of a REST enum value: upper case, words split by "_" ("on-demand" → ON_DEMAND, "gpuCount" → GPU_COUNT). */
+export const graphqlEnumName = (value: string) => value.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase().replace(/-/g, '_')
 
 const enumOf = (schema: unknown): readonly string[] => {
   const values = (schema as { enum?: unknown; items?: { enum?: unknown } }).enum ?? (schema as { items?: { enum?: unknown } }).items?.enum
@@ -79,6 +82,10 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   ForgettingDomain: enumOf(ForgettingSpecSchema.properties.domain),
   ForgettingRegime: enumOf(ForgettingSpecSchema.properties.regime),
   ForgettingLevel: enumOf(EstimateResultSchema.properties.forgetting.properties.level),
+  Goal: enumOf(RecommendationRequestSchema.properties.goal),
+  ServingModeName: enumOf(ServingResultSchema.properties.modes.items.properties.mode),
+  PlanStrategy: enumOf(PlanRequestSchema.properties.strategy),
+  SolveFor: enumOf(InverseRequestSchema.properties.solveFor),
   Role: ROLES,
   ReportGrouping: REPORT_GROUPINGS,
 }

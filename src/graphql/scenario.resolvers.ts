@@ -4,7 +4,7 @@ import type { IResolvers, MercuriusLoaders } from 'mercurius'
 import type { ReportGrouping } from '../services/report.service.ts'
 import type { ScenarioDto, ScenarioFilter, ScenarioUpdate } from '../services/scenario.service.ts'
 import { connectionOf, pageRequest, plain, type PageArgs } from './connections.ts'
-import { renameIdFields, toEstimateRequest, type EstimateInputArgs } from './estimate.resolvers.ts'
+import { CatalogRefs, type EstimateInputArgs } from './estimate.resolvers.ts'
 
 interface ScenarioInputArgs {
   name: string
@@ -16,15 +16,6 @@ interface ScenarioInputArgs {
 }
 
 type ScenarioUpdateArgs = Partial<Omit<ScenarioInputArgs, 'request'>> & { request?: EstimateInputArgs | null }
-
-/** Runs a service call whose body nests an estimate request, naming GraphQL's id fields in errors. */
-async function withRequest<T>(request: ReturnType<typeof toEstimateRequest> | undefined, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    throw request ? renameIdFields(err, request, '/request') : err
-  }
-}
 
 export const scenarioResolvers: IResolvers = {
   Query: {
@@ -38,15 +29,17 @@ export const scenarioResolvers: IResolvers = {
   },
   Mutation: {
     async createScenario(_root, { input, idempotencyKey }: { input: ScenarioInputArgs; idempotencyKey?: string | null }, ctx) {
+      const refs = new CatalogRefs()
       const { request, ...tags } = plain(input)
-      const body = { ...tags, request: toEstimateRequest(request) }
-      return withRequest(body.request, () => ctx.app.scenarios.create(body, ctx.service, idempotencyKey ?? undefined))
+      const body = { ...tags, request: refs.estimateRequest(request, '/request') }
+      return refs.call(() => ctx.app.scenarios.create(body, ctx.service, idempotencyKey ?? undefined))
     },
     async updateScenario(_root, { id, expectedVersion, input }: { id: string; expectedVersion: number; input: ScenarioUpdateArgs }, ctx) {
       // Explicit nulls stay: in an update they clear a field, as in the REST PATCH body.
+      const refs = new CatalogRefs()
       const { request, ...fields } = input
-      const patch = { ...Object.fromEntries(Object.entries(fields)), ...(request ? { request: toEstimateRequest(request) } : {}) } as ScenarioUpdate
-      return withRequest(patch.request, () => ctx.app.scenarios.update(id, patch, expectedVersion, ctx.service))
+      const patch = { ...Object.fromEntries(Object.entries(fields)), ...(request ? { request: refs.estimateRequest(request, '/request') } : {}) } as ScenarioUpdate
+      return refs.call(() => ctx.app.scenarios.update(id, patch, expectedVersion, ctx.service))
     },
     async deleteScenario(_root, { id }: { id: string }, ctx) {
       await ctx.app.scenarios.delete(id, ctx.service)

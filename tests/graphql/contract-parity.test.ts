@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EstimateResultSchema } from '../../src/http/schemas/estimate.schemas.ts'
 import { ENGINES } from '../helpers/databases.ts'
-import { startGraphqlApp, type Data, type GraphqlTestApp } from './graphql-test-app.ts'
+import { startGraphqlApp, type GraphqlTestApp } from './graphql-test-app.ts'
+import { restLeaves, leaves, selectionOf, toGraphqlInput } from './parity.ts'
 
 /** A Mistral-7B-shaped inline architecture (mistralai/Mistral-7B-v0.1 config.json). */
 const MISTRAL_INLINE = {
@@ -43,47 +44,6 @@ const REQUESTS: Record<string, unknown>[] = [
   { model: 'qwen2.5-72b', method: { type: 'full' }, training: { ...short, gradientCheckpointing: true }, hardware: { gpu: 'mi300x-192gb', count: 8, sharding: 'zero3' } },
 ]
 
-/** The GraphQL spelling of a REST enum value, written out here rather than taken from src/graphql. */
-const enumName = (value: string) => value.toUpperCase().replace(/-/g, '_')
-
-/** REST body → GraphQL EstimateInput: ids and inline specs become alternative fields, enums their names. */
-function toGraphqlInput(body: Data): Data {
-  const { model, hardware, method, training, pricing, forgetting } = body
-  const mapEnums = (obj: Data, keys: string[]) => Object.fromEntries(Object.entries(obj ?? {}).map(([k, v]) =>
-    [k, keys.includes(k) ? (Array.isArray(v) ? v.map((x) => enumName(x as string)) : enumName(v as string)) : v]))
-  const { gpu, ...hw } = hardware
-  return {
-    ...(typeof model === 'string' ? { modelId: model } : { model }),
-    method: mapEnums(method, ['type', 'strategy', 'targetModules', 'quantization']),
-    training: mapEnums(training, ['precision', 'optimizer', 'attention']),
-    hardware: { ...mapEnums(hw, ['sharding', 'offload']), ...(typeof gpu === 'string' ? { gpuId: gpu } : { gpu }) },
-    ...(pricing ? { pricing: mapEnums(pricing, ['pricingModel']) } : {}),
-    ...(forgetting ? {
-      forgetting: {
-        ...mapEnums(forgetting, ['domain', 'regime']),
-        ...(forgetting.regularization ? { regularization: mapEnums(forgetting.regularization, ['kind']) } : {}),
-      },
-    } : {}),
-  }
-}
-
-/** A selection set of every field of a TypeBox object schema, recursively. */
-function selectionOf(schema: Data): string {
-  const inner = (s: Data): Data => s.anyOf?.find((x: Data) => x.type !== 'null') ?? (s.type === 'array' ? inner(s.items) : s)
-  return `{ ${Object.entries(schema.properties).map(([name, prop]) => {
-    const target = inner(prop)
-    return target.type === 'object' && target.properties ? `${name} ${selectionOf(target)}` : name
-  }).join(' ')} }`
-}
-
-/** Every leaf of a JSON tree by path, nulls dropped (REST omits what GraphQL sends as null). */
-function leaves(value: Data, path = '', out: Record<string, unknown> = {}): Record<string, unknown> {
-  if (value === null || value === undefined) return out
-  if (typeof value !== 'object') out[path] = value
-  else for (const [key, child] of Object.entries(value)) leaves(child, `${path}/${key}`, out)
-  return out
-}
-
 /** Response fields that are enums: GraphQL spells them as names. */
 const ENUM_LEAF = /^\/(pricesUsed\/\d+\/pricingModel|forgetting\/level)$/
 
@@ -102,10 +62,9 @@ describe.each(ENGINES)('REST and GraphQL estimates agree on %s', (engine) => {
       expect(rest.statusCode, `${JSON.stringify(body)}: ${rest.body}`).toBe(200)
       const gql = await t.gql(QUERY, { input: toGraphqlInput(body) })
       expect(gql.errors, JSON.stringify(body)).toBeUndefined()
-      const restLeaves = Object.fromEntries(Object.entries(leaves(rest.json())).map(([path, v]) =>
-        [path, ENUM_LEAF.test(path) ? enumName(v as string) : v]))
-      expect(leaves(gql.data.estimate), JSON.stringify(body)).toStrictEqual(restLeaves)
-      numbers += Object.values(restLeaves).filter((v) => typeof v === 'number').length
+      const expected = restLeaves(rest.json(), ENUM_LEAF)
+      expect(leaves(gql.data.estimate), JSON.stringify(body)).toStrictEqual(expected)
+      numbers += Object.values(expected).filter((v) => typeof v === 'number').length
     }
     // Guards the guard: the comparison covered the numbers, not just a handful of fields.
     expect(numbers).toBeGreaterThan(REQUESTS.length * 25)
