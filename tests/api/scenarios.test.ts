@@ -74,6 +74,20 @@ describe.each(ENGINES)('/v1/scenarios on %s', (engine) => {
     expect(list.json().items).toHaveLength(1)
   })
 
+  test('Idempotency-Key: concurrent retries create one scenario', async () => {
+    const headers = { 'idempotency-key': 'burst-1' }
+    const body = { name: 'burst', team: 'burst', request: LORA_7B }
+    const results = await Promise.all(Array.from({ length: 4 }, () => create(body, { ...editor, headers })))
+    expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201])
+    expect(new Set(results.map((r) => r.json().id)).size).toBe(1)
+    expect(results.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(3)
+    expect((await t.call({ method: 'GET', url: '/v1/scenarios?team=burst' })).json().items).toHaveLength(1)
+    // Keys are per caller: another key may use the same one for its own scenario.
+    const other = await create(body, { key: (await t.app.auth.issue({ name: 'carol', role: 'editor' })).key, headers })
+    expect(other.headers['idempotent-replayed']).toBeUndefined()
+    expect(other.json().id).not.toBe(results[0]!.json().id)
+  })
+
   test('get, unknown id 404 naming it', async () => {
     const { id } = (await create({ name: 'to read', request: LORA_7B })).json()
     const got = await t.call({ method: 'GET', url: `/v1/scenarios/${id}` })
