@@ -34,9 +34,15 @@ function fieldOf(issue: AjvIssue): string {
   return typeof child === 'string' ? `${issue.instancePath}/${child}` : issue.instancePath || '/'
 }
 
+function unionNoise(issue: AjvIssue, issues: AjvIssue[]): boolean {
+  return issue.keyword === 'type' && issues.some((other) => fieldOf(other).startsWith(`${issue.instancePath}/`))
+}
+
 function validationErrors(issues: AjvIssue[]): FieldError[] {
   // anyOf/oneOf add a summary issue next to each branch's; the branch issues say more.
-  const useful = issues.filter((issue) => issue.keyword !== 'anyOf' && issue.keyword !== 'oneOf')
+  // A value that failed inside one branch of a union (an inline spec with a bad field) also fails
+  // the other branch's type ("must be string"): only the inner failure is worth reporting.
+  const useful = issues.filter((issue) => issue.keyword !== 'anyOf' && issue.keyword !== 'oneOf' && !unionNoise(issue, issues))
   const seen = new Set<string>()
   return (useful.length > 0 ? useful : issues).flatMap((issue) => {
     const field = fieldOf(issue)

@@ -14,7 +14,9 @@ interface Issue {
 function fieldErrors(issues: Issue[]): FieldError[] {
   // anyOf adds a summary next to each branch's issues, and additionalProperties one next to the
   // per-property "schema is false"; the specific issues say more.
-  const specific = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'additionalProperties')
+  // A value that failed inside one branch of a union also fails the other branch's type check.
+  const inner = (i: Issue) => issues.some((o) => o.instancePath.startsWith(`${i.instancePath}/`) || (o.keyword === 'required' && o.instancePath === i.instancePath))
+  const specific = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'additionalProperties' && !(i.keyword === 'type' && inner(i)))
   const seen = new Set<string>()
   return (specific.length > 0 ? specific : issues).flatMap((issue): FieldError[] => {
     const errors: FieldError[] =

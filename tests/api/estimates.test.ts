@@ -85,6 +85,18 @@ describe.each(ENGINES)('estimates and planning on %s', (engine) => {
     expect(res.json().errors).toContainEqual({ field, message })
   })
 
+  test('an inline GPU missing fields: each named once, without the union\'s "must be string" noise — over REST and in the service', async () => {
+    const body = { ...LORA, hardware: { gpu: { name: 'half a spec', memoryGiB: 80 } } }
+    const expected = [
+      { field: '/hardware/gpu/bf16Tflops', message: "must have required property 'bf16Tflops'" },
+      { field: '/hardware/gpu/memoryBandwidthTBps', message: "must have required property 'memoryBandwidthTBps'" },
+    ]
+    expect((await post('/v1/estimates', body)).json().errors).toEqual(expected)
+    // GraphQL and scripts call the service directly: it validates with the same schema.
+    const direct = await t.app.estimates.estimate(body as never, { actor: { kind: 'anonymous' } }).catch((err: { status: number; errors: unknown }) => err)
+    expect(direct).toMatchObject({ status: 400, errors: [{ field: '/hardware/gpu/bf16Tflops', message: 'is required' }, { field: '/hardware/gpu/memoryBandwidthTBps', message: 'is required' }] })
+  })
+
   test('unknown catalog ids are 404s naming the id', async () => {
     const model = await post('/v1/estimates', { ...LORA, model: 'gpt-7' })
     expect(model.statusCode).toBe(404)
