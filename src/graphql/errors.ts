@@ -6,6 +6,7 @@
 import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { toProblem } from '../http/error-handler.ts'
+import { InvalidInputError } from './scalars.ts'
 
 interface Mapped {
   formatted: GraphQLFormattedError
@@ -33,10 +34,10 @@ function requestError(error: Error): Mapped | null {
   if (typeof mercuriusCode === 'string' && mercuriusCode.startsWith('MER_ERR_GQL_')) {
     return { status: 400, formatted: { message: cause.message, extensions: { code: MERCURIUS_CODES[mercuriusCode] ?? 'VALIDATION_FAILED' } } }
   }
-  if (!isGraphqlError(cause) || !isGraphqlError(error)) return null
-  const code = error.extensions?.code ?? cause.extensions?.code
-  // With a path it was raised while resolving (an output failed to serialise): internal, not the caller's.
-  if (error.path !== undefined && code !== 'VALIDATION_FAILED') return null
+  if (!isGraphqlError(error) || !(isGraphqlError(cause) || cause instanceof InvalidInputError)) return null
+  const code = error.extensions?.code ?? (cause as GraphQLError).extensions?.code
+  // A GraphQL error with a path was raised while resolving (an output failed to serialise): internal, not the caller's.
+  if (error.path !== undefined && !(cause instanceof InvalidInputError) && code !== 'VALIDATION_FAILED') return null
   return { status: 400, formatted: { ...error.toJSON(), extensions: { ...error.extensions, code: code ?? 'VALIDATION_FAILED' } } }
 }
 

@@ -15,9 +15,17 @@ import {
 import { ROLES } from '../services/context.ts'
 import { REPORT_GROUPINGS } from '../services/report.service.ts'
 
-const { GraphQLError, Kind, valueFromASTUntyped } = graphql
+const { Kind, valueFromASTUntyped } = graphql
 
-const invalid = (message: string) => new GraphQLError(message, { extensions: { code: 'VALIDATION_FAILED' } })
+/**
+ * A bad scalar or enum input. Not a GraphQLError, so that graphql wraps it with the argument's
+ * type and location ("Expected value of type ..."); the error formatter reports it as VALIDATION_FAILED.
+ */
+export class InvalidInputError extends TypeError {
+  override readonly name = 'InvalidInputError'
+}
+
+const invalid = (message: string) => new InvalidInputError(message)
 
 function safeInt(value: unknown): number {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value
@@ -104,7 +112,7 @@ function restEnum(values: readonly string[]) {
   return {
     serialize(value: unknown): string {
       const name = typeof value === 'string' ? graphqlEnumName(value) : ''
-      if (!byName.has(name)) throw new GraphQLError(`${JSON.stringify(value)} is not one of ${values.join(', ')}`)
+      if (!byName.has(name)) throw new TypeError(`${JSON.stringify(value)} is not one of ${values.join(', ')}`)
       return name
     },
     parseValue: parse,

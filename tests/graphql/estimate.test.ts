@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { ENGINES } from '../helpers/databases.ts'
 import { onlyError, startGraphqlApp, type GraphqlTestApp } from './graphql-test-app.ts'
 
@@ -100,7 +100,8 @@ describe.each(ENGINES)('estimate(input:) on %s', (engine) => {
     const badEnum = await t.gql(`{ estimate(input: { modelId: "llama-2-7b", method: { type: LORX }, training: { microBatchSize: 1, sequenceLength: 8 }, hardware: { gpuId: "a100-80gb" } }) { parameters { total } } }`)
     expect(badEnum.status).toBe(400)
     expect(onlyError(badEnum).extensions.code).toBe('VALIDATION_FAILED')
-    expect(onlyError(badEnum).message).toContain('LORX')
+    expect(onlyError(badEnum).message).toBe('Expected value of type "MethodType!", found LORX; must be one of FULL, FREEZE, LORA, QLORA; got "LORX"')
+    expect(onlyError(badEnum).locations).toEqual([{ line: 1, column: 60 }])
     const syntax = await t.gql('{ estimate(input: { ')
     expect(syntax.status).toBe(400)
     expect(onlyError(syntax).extensions.code).toBe('VALIDATION_FAILED')
@@ -111,6 +112,23 @@ describe.each(ENGINES)('estimate(input:) on %s', (engine) => {
     const huge = await t.gql(ESTIMATE, { input: { ...LORA_7B, training: { microBatchSize: 1, sequenceLength: 8, datasetTokens: 2 ** 53 } } })
     expect(huge.status).toBe(400)
     expect(onlyError(huge).extensions.code).toBe('VALIDATION_FAILED')
+  })
+
+  test('unexpected failures hide their message (INTERNAL_ERROR); a database that is down has REST\'s code', async () => {
+    const spy = vi.spyOn(t.app.estimates, 'estimate')
+    spy.mockRejectedValueOnce(new Error('relation "secret_table" does not exist at 10.0.0.7'))
+    const internal = onlyError(await t.gql(ESTIMATE, { input: LORA_7B }))
+    expect(internal.extensions.code).toBe('INTERNAL_ERROR')
+    expect(internal.message).not.toContain('secret')
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+    spy.mockRejectedValueOnce(refused())
+    const down = onlyError(await t.gql(ESTIMATE, { input: LORA_7B }))
+    spy.mockRejectedValueOnce(refused())
+    const rest = await t.call({ method: 'POST', url: '/v1/estimates', payload: { model: 'llama-2-7b', method: { type: 'lora' }, training: { microBatchSize: 1, sequenceLength: 8 }, hardware: { gpu: 'a100-80gb' } } })
+    expect(rest.statusCode).toBe(503)
+    expect(down.extensions.code).toBe(rest.json().code)
+    expect(down.message).not.toContain('127.0.0.1')
+    spy.mockRestore()
   })
 
   test('query limits: too deep is QUERY_TOO_DEEP, too costly QUERY_TOO_COSTLY, both refused before running', async () => {
