@@ -1,5 +1,6 @@
 // Services check their inputs against the same TypeBox schemas REST validates with, so a caller
-// that bypasses Fastify (GraphQL, scripts) gets the same 400 naming the same field.
+// that bypasses Fastify (GraphQL, scripts) gets the same 400 naming the same field, in the words
+// REST's Ajv uses (src/http/error-handler.ts).
 import type { Static, TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { ValidationError, type FieldError } from '../errors.ts'
@@ -21,9 +22,9 @@ function fieldErrors(issues: Issue[]): FieldError[] {
   return (specific.length > 0 ? specific : issues).flatMap((issue): FieldError[] => {
     const errors: FieldError[] =
       issue.keyword === 'required' && Array.isArray(issue.params.requiredProperties)
-        ? issue.params.requiredProperties.map((name) => ({ field: `${issue.instancePath}/${String(name)}`, message: 'is required' }))
+        ? issue.params.requiredProperties.map((name) => ({ field: `${issue.instancePath}/${String(name)}`, message: `must have required property '${String(name)}'` }))
         : issue.keyword === 'boolean'
-          ? [{ field: issue.instancePath, message: 'is not an allowed property' }]
+          ? [{ field: issue.instancePath, message: 'must NOT have additional properties' }]
           : [{ field: issue.instancePath || '/', message: issue.message + allowedValues(issue) }]
     return errors.filter((e) => !seen.has(`${e.field} ${e.message}`) && seen.add(`${e.field} ${e.message}`))
   })
