@@ -68,6 +68,20 @@ export const ALLOCATOR_SLACK = 0.05
 const DEEPSPEED_MAX_LIVE_PARAMETERS = 1e9
 
 /**
+ * Temporary bytes per trainable parameter, per byte of state dtype, that the optimizer step itself
+ * allocates. torch.optim.AdamW on CUDA takes the foreach path unless `fused=True`
+ * (torch/optim/adamw.py `_multi_tensor_adamw`): `exp_avg_sq_sqrt = torch._foreach_sqrt(exp_avg_sqs)`
+ * is a new tensor list as large as every parameter it updates; the other foreach ops work in place.
+ * DeepSpeed's FusedAdam / CPU-Adam, bitsandbytes' 8-bit and paged kernels, SGD without weight
+ * decay and Adafactor's factored update allocate no full-size temporary.
+ */
+function optimizerStepTempPerParam(input: EstimateInput): number {
+  const { training: t, hardware: hw } = input
+  const deepspeed = hw.sharding === 'zero1' || hw.sharding === 'zero2' || hw.sharding === 'zero3'
+  return t.optimizer === 'adamw' && !deepspeed && hw.offload === 'none' ? 1 : 0
+}
+
+/**
  * Logits bytes per vocabulary entry per token, at the loss: the lm_head output (B) and the shifted
  * contiguous copy HF makes for next-token labels (B) stay alive; the loss runs in fp32 (autocast /
  * `logits.float()`): the fp32 copy of its input (4) exists while log-softmax writes its fp32 output
@@ -206,6 +220,10 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
     }
   }
   const detail = estimateActivations(input, a, plan)
+  // The step runs after backward has freed the activations (the gradients are still alive), so its
+  // temporary only adds what it exceeds them by: peak = model states + max(activations, step temporary).
+  const stepTemp = (optimizerStepTempPerParam(input) * (mixed || fp32 ? 4 : 2) * trainable) / shardOpt
+  optimizer += Math.max(0, stepTemp - detail.total)
   const activations = detail.total + ALLOCATOR_SLACK * (weights + gradients + optimizer + adapters + detail.total)
   const overhead = CUDA_CONTEXT_BYTES + (n > 1 ? NCCL_BYTES : 0)
   const perGpu: MemoryBreakdown = {

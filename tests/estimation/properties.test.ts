@@ -47,24 +47,50 @@ const total = (i: EstimateInput) => estimate(i).memory.perGpu.totalBytes
 const runs = { numRuns: Number(process.env.RUNS ?? 150) }
 
 describe('properties of the memory and speed model', () => {
-  it('memory grows with micro-batch and with sequence length', () => {
+  // Activations always grow; the peak may not, when torch AdamW's foreach step (after the activations
+  // are freed) is what sets it.
+  it('activations grow with micro-batch and with sequence length, and the peak never shrinks', () => {
+    const at = (i: EstimateInput) => estimate(i).memory.perGpu
     fc.assert(fc.property(scenario, (i) => {
-      expect(total({ ...i, training: { ...i.training, microBatchSize: i.training.microBatchSize + 1 } })).toBeGreaterThan(total(i))
-      expect(total({ ...i, training: { ...i.training, sequenceLength: i.training.sequenceLength * 2 } })).toBeGreaterThan(total(i))
+      const base = at(i)
+      for (const more of [at({ ...i, training: { ...i.training, microBatchSize: i.training.microBatchSize + 1 } }), at({ ...i, training: { ...i.training, sequenceLength: i.training.sequenceLength * 2 } })]) {
+        expect(more.activationsBytes).toBeGreaterThan(base.activationsBytes)
+        expect(more.totalBytes).toBeGreaterThanOrEqual(base.totalBytes)
+      }
     }), runs)
   })
 
-  // Needs a real model (h ≥ 2048) and a low rank (r ≤ min(64, h/64)): on a toy model at long context, LoRA's
-  // rank-r intermediates outweigh the gradients and states full fine-tuning adds — the effect users
-  // report as "LoRA consumes more memory than full fine-tuning" (huggingface/peft#1514, formulas §1.3).
-  it('low-rank LoRA on a real model never needs more than full fine-tuning', () => {
+  // The domain: h ≥ 2048 and r ≤ min(64, h/64), over the scenario's shapes (kv ≥ h/8, I ≥ 2h) and up to
+  // 16 × 16,384 tokens. Per layer, LoRA keeps what full fine-tuning does plus the rank-r input of each
+  // lora_B (7 targets × r × B per token); full fine-tuning adds gradients and AdamW states (B + 2B per
+  // parameter, + fp32 master when mixed) for ≥ 8.25·h² weights. In fp32 without checkpointing that is
+  // 262,144 × 7 × h/64 × 4 = 114,688·h against 12 × 8.25·h² = 99·h² bytes: LoRA stays below for
+  // h ≥ 1,159, so h ≥ 2048 holds with margin everywhere (bf16: 57,344·h against 49.5·h²). Outside it —
+  // a toy model at long context with a high rank — LoRA really needs more (huggingface/peft#1514), as
+  // the test after this one shows, so the property's domain is bounded, not the physics changed.
+  const worstCorner: EstimateInput = {
+    model: { hiddenSize: 2048, intermediateSize: 4096, numLayers: 80, numAttentionHeads: 16, numKeyValueHeads: 2, headDim: 128, vocabSize: 32000, tieWordEmbeddings: true },
+    method: methodOf('lora', 32),
+    training: { microBatchSize: 16, sequenceLength: 16384, gradientAccumulationSteps: 1, precision: 'fp32', optimizer: 'adamw', gradientCheckpointing: false, attention: 'flash', epochs: 1 },
+    hardware: { gpu: A100_80, count: 1, sharding: 'none', offload: 'none' },
+  }
+  const loraAndFull = (i: EstimateInput, rank: number) => ({
+    lora: total({ ...i, method: { ...i.method, type: 'lora', rank } }),
+    full: total({ ...i, method: { ...i.method, type: 'full' } }),
+  })
+
+  it('low-rank LoRA on a real model never needs more than full fine-tuning (its worst corner always checked)', () => {
     fc.assert(fc.property(scenario, (i) => {
       fc.pre(i.model.hiddenSize >= 2048)
-      const rank = Math.max(1, Math.min(i.method.rank, 64, i.model.hiddenSize / 64))
-      const lora = estimate({ ...i, method: { ...i.method, type: 'lora', rank } }).memory.perGpu
-      const full = estimate({ ...i, method: { ...i.method, type: 'full' } }).memory.perGpu
-      expect(lora.totalBytes).toBeLessThanOrEqual(full.totalBytes)
-    }), runs)
+      const { lora, full } = loraAndFull(i, Math.max(1, Math.min(i.method.rank, 64, i.model.hiddenSize / 64)))
+      expect(lora).toBeLessThanOrEqual(full)
+    }), { ...runs, examples: [[worstCorner]] })
+  })
+
+  it('outside that domain LoRA can need more than full fine-tuning: rank 256 on h = 2048 at 262k tokens', () => {
+    // 256 × 7 × 4 B = 7,168 B per token and layer of rank-r inputs (1.9 GB per layer) against 415 MB.
+    const { lora, full } = loraAndFull(worstCorner, 256)
+    expect(lora).toBeGreaterThan(full)
   })
 
   it('more GPUs with ZeRO-3 means less memory per GPU', () => {
