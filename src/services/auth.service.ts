@@ -15,6 +15,8 @@ const KEY_PREFIX = 'fte_'
 /** Characters of the key kept in clear for display: the marker plus 8 random characters. */
 const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 8
 
+const LAST_USED_RESOLUTION_MS = 60_000
+
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export const CreateKeyInputSchema = Type.Object({
@@ -74,7 +76,9 @@ export class AuthService {
     if (this.bootstrapHash && timingSafeEqual(digest, this.bootstrapHash)) return { kind: 'bootstrap', role: 'admin' }
     const record = await this.keys.findByHash(digest.toString('hex'))
     if (!record || record.revokedAt) throw new UnauthorizedError('Unknown or revoked API key', 'AUTH_INVALID_KEY')
-    await this.keys.touch(record.id, this.now())
+    // lastUsedAt is for humans auditing keys: minute precision spares a write per request.
+    const now = this.now()
+    if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) await this.keys.touch(record.id, now)
     return { kind: 'api-key', keyId: record.id, name: record.name, role: record.role as Role }
   }
 
