@@ -94,6 +94,8 @@ export interface CatalogRepository {
   listPrices(filter: PriceFilter, page: PageRequest): Promise<Page<PriceRecord>>
   /** Prices in effect for several GPUs in one query (GraphQL Gpu.prices), ordered by id. */
   listPricesForGpus(gpuIds: readonly string[], filter: Omit<PriceFilter, 'gpu'>): Promise<PriceRecord[]>
+  /** Every price point, past, current and future (the catalog service's in-memory copy). */
+  listAllPrices(): Promise<PriceRecord[]>
 }
 
 type ModelRow = Prisma.LlmModelGetPayload<object>
@@ -125,6 +127,9 @@ export function createCatalogRepository(prisma: PrismaClient): CatalogRepository
     async listPricesForGpus(gpuIds, filter) {
       if (gpuIds.length === 0) return []
       return prisma.pricePoint.findMany({ where: { ...priceWhere(filter), gpuId: { in: [...gpuIds] } }, orderBy: { id: 'asc' } })
+    },
+    async listAllPrices() {
+      return prisma.pricePoint.findMany({ orderBy: { id: 'asc' } })
     },
   }
 }

@@ -226,7 +226,7 @@ export class CatalogAdminService {
     if (!appended) {
       throw new AppError('GPU_NOT_FOUND', 404, `No GPU with id "${p.gpuId}"`, [{ field: '/gpuId', message: `"${p.gpuId}" is not in the catalog` }])
     }
-    return appended
+    return this.written(appended)
   }
 
   private written<T>(value: T): T {

@@ -1,6 +1,7 @@
-// Catalog reads for every transport. Models and GPUs are small and read on every estimate, so
-// they are cached in memory until a write calls invalidate(); prices depend on a date and a
-// filter, so they always come from the database.
+// Catalog reads for every transport. Models, GPUs and price points are small and read on every
+// estimate, so they are cached in memory until a write calls invalidate() (here, or on another
+// replica: src/db/catalog-sync.ts). Prices are kept whole, history and future included, and
+// filtered by date here, so "the price at any instant" is answered exactly from memory.
 import {
   pageOf,
   type CatalogRepository,
@@ -30,8 +31,9 @@ interface Snapshot<T> {
 export class CatalogService {
   private models: Promise<Snapshot<ModelRecord>> | null = null
   private gpus: Promise<Snapshot<GpuRecord>> | null = null
-  /** Told of every model/GPU cache lookup, hit or miss (metrics). */
-  onCacheLookup: ((entity: 'models' | 'gpus', hit: boolean) => void) | null = null
+  private prices: Promise<Snapshot<PriceRecord>> | null = null
+  /** Told of every cache lookup, hit or miss (metrics). */
+  onCacheLookup: ((entity: 'models' | 'gpus' | 'prices', hit: boolean) => void) | null = null
 
   constructor(
     private readonly repository: CatalogRepository,
@@ -60,7 +62,8 @@ export class CatalogService {
 
   /** Prices in effect at `query.at` (default now), ordered by id. */
   async listPrices(query: PriceQuery, page: PageRequest): Promise<Page<PriceRecord>> {
-    return this.repository.listPrices({ ...query, at: query.at ?? this.now() }, clampPage(page))
+    const filter = { ...query, at: query.at ?? this.now() }
+    return paginate((await this.priceSnapshot()).list.filter((price) => priceMatches(price, filter)), page)
   }
 
   /** Models by id, in the order asked, null where there is none: one cached read for a whole batch (GraphQL loaders). */
@@ -77,7 +80,8 @@ export class CatalogService {
   /** Prices in effect at `query.at` (default now) for each of `gpuIds`, in that order, from one query. */
   async listPricesForGpus(gpuIds: readonly string[], query: Omit<PriceQuery, 'gpu'>): Promise<PriceRecord[][]> {
     const unique = [...new Set(gpuIds)]
-    const rows = await this.repository.listPricesForGpus(unique, { ...query, at: query.at ?? this.now() })
+    const filter = { ...query, at: query.at ?? this.now() }
+    const rows = (await this.priceSnapshot()).list.filter((price) => priceMatches(price, filter))
     const byGpu = new Map<string, PriceRecord[]>(unique.map((id) => [id, []]))
     for (const row of rows) byGpu.get(row.gpuId)?.push(row)
     return gpuIds.map((id) => byGpu.get(id)!)
@@ -87,12 +91,19 @@ export class CatalogService {
   invalidate(): void {
     this.models = null
     this.gpus = null
+    this.prices = null
   }
 
   private modelSnapshot(): Promise<Snapshot<ModelRecord>> {
     this.onCacheLookup?.('models', this.models !== null)
     this.models ??= snapshot(() => this.repository.listModels(), () => { this.models = null })
     return this.models
+  }
+
+  private priceSnapshot(): Promise<Snapshot<PriceRecord>> {
+    this.onCacheLookup?.('prices', this.prices !== null)
+    this.prices ??= snapshot(() => this.repository.listAllPrices(), () => { this.prices = null })
+    return this.prices
   }
 
   private gpuSnapshot(): Promise<Snapshot<GpuRecord>> {
@@ -115,6 +126,16 @@ function snapshot<T extends { id: string }>(load: () => Promise<T[]>, forget: ()
       throw err
     },
   )
+}
+
+/** The repository's price filter, in memory: equal fields where given, effectiveFrom ≤ at < effectiveTo. */
+function priceMatches(price: PriceRecord, filter: Omit<PriceFilter, 'gpu'> & { gpu?: string | undefined }): boolean {
+  return (filter.gpu === undefined || price.gpuId === filter.gpu)
+    && (filter.provider === undefined || price.provider === filter.provider.toLowerCase())
+    && (filter.pricingModel === undefined || price.pricingModel === filter.pricingModel)
+    && (filter.region === undefined || price.region === filter.region)
+    && price.effectiveFrom <= filter.at
+    && (price.effectiveTo === null || price.effectiveTo > filter.at)
 }
 
 function clampPage(page: PageRequest): PageRequest {
