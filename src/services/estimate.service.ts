@@ -195,8 +195,8 @@ export class EstimateService {
 
   /**
    * An explicit usdPerGpuHour wins. Otherwise the cheapest catalog price in effect at `at` for the
-   * GPU and the given provider/region/pricing model (on-demand by default). Without a pricing
-   * block a missing price just leaves the estimate unpriced; with one, it is a 404.
+   * GPU and the given provider/region/pricing model (on-demand by default). When none of those
+   * is given a missing price just leaves the estimate unpriced; otherwise it is a 404.
    */
   async resolvePrice(requested: EstimateRequest['pricing'], gpuId: string | null, at: Date = this.now()): Promise<{ used: PriceUsed | null; listUsdPerGpuHour: number | null }> {
     const pricing = requested ?? {}
@@ -207,7 +207,8 @@ export class EstimateService {
       }
       return { used, listUsdPerGpuHour: pricing.pricingModel === undefined || pricing.pricingModel === 'on-demand' ? pricing.usdPerGpuHour : null }
     }
-    const asked = requested !== undefined
+    // A pricing block that names where to buy must find a price; no block (or an empty one) may stay unpriced.
+    const asked = pricing.provider !== undefined || pricing.region !== undefined || pricing.pricingModel !== undefined
     if (gpuId === null) {
       if (asked) throw new ValidationError('/pricing/usdPerGpuHour', 'is required with an inline GPU: catalog prices belong to catalog GPUs')
       return { used: null, listUsdPerGpuHour: null }
@@ -250,7 +251,6 @@ export class EstimateService {
   private async cheapestPrice(filter: { gpu: string; provider?: string | undefined; region?: string | undefined; pricingModel: string; at: Date }): Promise<PriceRecord | null> {
     return (await this.pricesInEffect(filter)).reduce<PriceRecord | null>((best, p) => (!best || p.usdPerGpuHour < best.usdPerGpuHour ? p : best), null)
   }
-
 }
 
 /** Runs `fn`, prefixing the fields of any domain error with `pointer`. */
