@@ -125,6 +125,8 @@ describe.each(ENGINES)('/v1/scenarios on %s', (engine) => {
   test('update needs If-Match (428, 412); a new request is recomputed', async () => {
     const { id } = (await create({ name: 'to edit', request: LORA_7B })).json()
     const url = `/v1/scenarios/${id}`
+    const empty = await t.call({ method: 'PATCH', url, payload: {}, headers: { 'if-match': '"1"' }, ...editor })
+    expect(empty.statusCode).toBe(400)
     const missing = await t.call({ method: 'PATCH', url, payload: { name: 'renamed' }, ...editor })
     expect(missing.statusCode).toBe(428)
     const stale = await t.call({ method: 'PATCH', url, payload: { name: 'renamed' }, headers: { 'if-match': '"9"' }, ...editor })
