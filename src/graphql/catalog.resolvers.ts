@@ -4,7 +4,8 @@
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
 import type { GpuWrite, HfImport, ModelWrite, PriceCreate } from '../services/catalog-admin.service.ts'
 import type { GpuRecord, PriceRecord } from '../services/catalog.service.ts'
-import { connectionOf, pageRequest, plain, type PageArgs } from './connections.ts'
+import { connectionOf, pageRequest, type PageArgs } from './connections.ts'
+import { plain } from './inputs.ts'
 
 interface PriceArgs {
   gpuId?: string | null

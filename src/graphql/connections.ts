@@ -1,5 +1,5 @@
-// Relay-style connections over the services' cursor pages: the services page by id with
-// `nextCursor`; GraphQL says `first`/`after` and answers edges plus pageInfo.
+// Relay-style connections over the services' cursor pages: the services page with `nextCursor`;
+// GraphQL says `first`/`after` and answers edges (each with its cursor) plus pageInfo.
 import { ValidationError } from '../errors.ts'
 
 export interface PageArgs {
@@ -23,23 +23,3 @@ export function connectionOf<T>(page: { items: T[]; nextCursor: string | null },
   const edges = page.items.map((node) => ({ cursor: cursorOf(node), node }))
   return { edges, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor ?? edges.at(-1)?.cursor ?? null } }
 }
-
-/**
- * GraphQL input objects as the services expect REST bodies: plain objects, and an explicit null
- * treated as an absent optional field (the REST schemas reject null).
- */
-export function plain<T>(value: T): Plain<T> {
-  if (Array.isArray(value)) return value.map(plain) as Plain<T>
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value as Plain<T>
-  const out: Record<string, unknown> = {}
-  for (const [key, v] of Object.entries(value)) if (v !== null && v !== undefined) out[key] = plain(v)
-  return out as Plain<T>
-}
-
-export type Plain<T> = T extends Date
-  ? T
-  : T extends (infer U)[]
-    ? Plain<U>[]
-    : T extends object
-      ? { [K in keyof T]: Exclude<Plain<T[K]>, null> }
-      : T

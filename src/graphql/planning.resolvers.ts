@@ -4,8 +4,7 @@ import type { IResolvers, MercuriusLoaders } from 'mercurius'
 import type {
   ComparisonRequest, InverseRequest, PlanRequest, RecommendationRequest, ServingRequest,
 } from '../services/planning.service.ts'
-import { plain } from './connections.ts'
-import { CatalogRefs, type EstimateInputArgs } from './estimate.resolvers.ts'
+import { CatalogRefs, plain, type EstimateInputArgs } from './inputs.ts'
 
 type Inline<T> = T extends string ? never : T
 type ModelSpec = Inline<ComparisonRequest['model']>

@@ -3,8 +3,8 @@
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
 import type { ReportGrouping } from '../services/report.service.ts'
 import type { ScenarioDto, ScenarioFilter, ScenarioUpdate } from '../services/scenario.service.ts'
-import { connectionOf, pageRequest, plain, type PageArgs } from './connections.ts'
-import { CatalogRefs, type EstimateInputArgs } from './estimate.resolvers.ts'
+import { connectionOf, pageRequest, type PageArgs } from './connections.ts'
+import { CatalogRefs, plain, type EstimateInputArgs } from './inputs.ts'
 
 interface ScenarioInputArgs {
   name: string
@@ -19,7 +19,7 @@ type ScenarioUpdateArgs = Partial<Omit<ScenarioInputArgs, 'request'>> & { reques
 
 export const scenarioResolvers: IResolvers = {
   Query: {
-    async scenarios(_root, { first, after, ...filter }: Plain<ScenarioFilter> & PageArgs, ctx) {
+    async scenarios(_root, { first, after, ...filter }: Nullable<ScenarioFilter> & PageArgs, ctx) {
       const page = await ctx.app.scenarios.list(plain(filter), pageRequest({ first, after }), ctx.service)
       return connectionOf(page, (scenario) => ctx.app.scenarios.cursorOf(scenario))
     },
@@ -60,4 +60,5 @@ export const scenarioLoaders: MercuriusLoaders = {
   },
 }
 
-type Plain<T> = { [K in keyof T]?: T[K] | null }
+/** GraphQL arguments: optional ones may also arrive as an explicit null. */
+type Nullable<T> = { [K in keyof T]?: T[K] | null }

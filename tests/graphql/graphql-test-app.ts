@@ -8,6 +8,7 @@ export { ADMIN_KEY, asAdmin } from '../api/api-test-app.ts'
 export interface GraphqlError {
   message: string
   path?: (string | number)[]
+  locations?: { line: number; column: number }[]
   extensions: { code: string; field?: string; errors?: { field: string; message: string }[] }
 }
 
