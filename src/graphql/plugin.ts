@@ -4,15 +4,15 @@
 // are enforced by the services exactly as for REST. GraphiQL stays off: it loads from a CDN.
 import { readdirSync, readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../config.ts'
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius'
+import type { Config } from '../config.ts'
 import type { ServiceContext } from '../services/context.ts'
 import { authResolvers } from './auth.resolvers.ts'
 import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
 import { errorFormatter } from './errors.ts'
+import { estimateResolvers } from './estimate.resolvers.ts'
 import { planningLoaders, planningResolvers } from './planning.resolvers.ts'
 import { graphqlLimits } from './query-limits.ts'
-import { estimateResolvers } from './estimate.resolvers.ts'
 import { scalarResolvers } from './scalars.ts'
 import { scenarioLoaders, scenarioResolvers } from './scenario.resolvers.ts'
 
