@@ -43,6 +43,9 @@ export function applyDefaults(d: EstimateDraft): EstimateInput {
     epochs: t.epochs ?? 1,
   }
   if (t.datasetTokens !== undefined) training.datasetTokens = t.datasetTokens
+  if (t.loss !== undefined) training.loss = t.loss
+  if (t.activationOffload !== undefined) training.activationOffload = t.activationOffload
+  if (t.compile !== undefined) training.compile = t.compile
   const h = d.hardware
   const hardware: HardwareSpec = {
     gpu: h.gpu,

@@ -9,7 +9,7 @@ import { ASSUMED_NVLINK_GBPS, interconnectGBps } from './gpu-efficiency.ts'
 import { GIB, estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
-import type { EstimateInput, EstimateResult, Warning } from './types.ts'
+import type { EstimateInput, EstimateResult, LossImplementation, Warning } from './types.ts'
 
 /**
  * Width of the memory band around the expected peak. Low: torch.compile and a chunked loss cut
@@ -33,6 +33,12 @@ const COMPONENT_ADVICE: Record<string, string> = {
   optimizer: 'use adamw-8bit, shard with zero1-3 or offload the optimizer to CPU',
   gradients: 'shard gradients with zero2/zero3 or train fewer parameters (LoRA)',
   adapters: 'lower the LoRA rank or adapt fewer modules',
+}
+
+const LOSS_NOTES: Record<LossImplementation, string> = {
+  fp32: 'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked loss would need less',
+  half: 'cross-entropy in the 16-bit dtype where no autocast runs (fp32 under autocast)',
+  chunked: 'chunked cross-entropy: 16-bit logit chunks, each upcast to fp32 in turn',
 }
 
 const CAUSES: [keyof SpeedEstimate['breakdown'], string][] = [
@@ -118,7 +124,9 @@ export function estimateCore(input: EstimateInput): CoreResult {
     `${t.precision} precision, ${t.optimizer} optimizer`,
     t.gradientCheckpointing ? 'gradient checkpointing: each layer keeps its input, one layer is recomputed at a time' : 'no gradient checkpointing: every layer keeps its activations',
     t.attention === 'eager' ? 'eager attention materialises the s² score matrix' : `${t.attention} attention: no s² score matrix is stored`,
-    'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked loss would need less',
+    LOSS_NOTES[t.loss ?? 'fp32'],
+    ...(t.compile ? ['torch.compile: pointwise chains fused; norms keep 16-bit inputs, SwiGLU keeps gate and up only'] : []),
+    ...(t.activationOffload ? ['activation offloading: saved activations go to host memory; two layers stay on the GPU'] : []),
     `overhead outside PyTorch's allocator: CUDA context${hw.count > 1 ? ' and NCCL buffers' : ''}`,
     `${hw.count} × ${hw.gpu.name}, sharding ${hw.sharding}, offload ${hw.offload}`,
     `step time by cause: ${stepShares(speed)}`,

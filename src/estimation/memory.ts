@@ -77,19 +77,45 @@ const DEEPSPEED_MAX_LIVE_PARAMETERS = 1e9
  */
 function optimizerStepTempPerParam(input: EstimateInput): number {
   const { training: t, hardware: hw } = input
-  const deepspeed = hw.sharding === 'zero1' || hw.sharding === 'zero2' || hw.sharding === 'zero3'
-  return t.optimizer === 'adamw' && !deepspeed && hw.offload === 'none' ? 1 : 0
+  return t.optimizer === 'adamw' && !isDeepSpeed(hw.sharding) && hw.offload === 'none' ? 1 : 0
 }
 
+/** DeepSpeed runs its own mixed precision: the module is cast to 16 bits and no torch autocast is entered. */
+export function isDeepSpeed(s: EstimateInput['hardware']['sharding']): boolean {
+  return s === 'zero1' || s === 'zero2' || s === 'zero3'
+}
+
+/** torchtune CEWithChunkedOutputLoss `num_output_chunks` default. */
+const LOSS_CHUNKS = 8
 /**
- * Logits bytes per vocabulary entry per token, at the loss: the lm_head output (B) and the shifted
- * contiguous copy HF makes for next-token labels (B) stay alive; the loss runs in fp32 (autocast /
- * `logits.float()`): the fp32 copy of its input (4) exists while log-softmax writes its fp32 output
- * (4), which is kept for backward. 2·B + 8 = 12 for 16-bit training; fp32 needs no copy: 3 × 4.
- * Korthikanti et al. 2022 count only 4sbv, "negligible" at 22B+, not for 128k–256k vocabularies.
- * A chunked loss (torchtune CEWithChunkedOutputLoss) needs far less; the contract cannot say so.
+ * Layers whose saved activations are on the GPU while the rest are offloaded: the one whose
+ * backward runs and the next, fetched ahead on a side stream (torchtune OffloadActivations).
  */
-function logitsBytesPerVocab(b: number): number {
+const OFFLOAD_LAYERS_IN_FLIGHT = 2
+
+/**
+ * Bytes per vocabulary entry per token that the loss holds at its peak.
+ * - fp32 loss: the lm_head output (B) and the shifted contiguous copy for next-token labels (B) stay
+ *   alive; the fp32 upcast of the input (4) exists while log-softmax writes its fp32 output (4), which
+ *   is kept for backward: 2·B + 8 = 12 for 16-bit training; fp32 training needs no upcast: 3 × 4.
+ *   Backward holds as much (saved output, its gradient, the input gradient).
+ * - 'half' where no autocast runs (pure 16-bit, or DeepSpeed's mixed precision): the same three
+ *   tensors in the 16-bit dtype, 3·B. Under autocast log_softmax is on the fp32 list, so 'half'
+ *   computes like 'fp32' there.
+ * - 'chunked': the 16-bit logit chunks (B), every chunk's fp32 log-softmax output kept for backward
+ *   (4) and one chunk's fp32 upcast in flight (4 / 8 chunks). Compiled, the log-softmax is recomputed
+ *   from the 16-bit chunk and its per-token log-sum-exp, so only B + 4 / 8 remain. (A compiled
+ *   unchunked loss still materialises the fp32 logits: torchtune's table gains 8.3 B/V from chunking
+ *   on top of compile, Llama 3.2 3B.)
+ * Korthikanti et al. 2022 count only 4sbv, "negligible" at 22B+, not for 128k–256k vocabularies.
+ */
+export function lossBytesPerVocab(input: EstimateInput): number {
+  const t = input.training
+  const b = activationBytes(t.precision)
+  const autocast = isMixed(t.precision) && !isDeepSpeed(input.hardware.sharding)
+  const loss = t.loss ?? 'fp32'
+  if (loss === 'chunked') return b + (t.compile ? 0 : 4) + (b < 4 ? 4 / LOSS_CHUNKS : 0)
+  if (loss === 'half' && !autocast) return 3 * b
   return b === 4 ? 12 : 2 * b + 8
 }
 
@@ -114,6 +140,9 @@ export interface ActivationDetail {
  * - the inputs of linears whose weights (or LoRA adapters) train: norm outputs (h), o_proj input,
  *   down_proj input; LoRA also keeps its rank-r intermediate.
  * Gradient checkpointing keeps only each layer's input (B·h) plus one recomputed layer in flight.
+ * Compiled (Inductor's min-cut partitioner), a norm keeps its 16-bit input and fp32 rstd per token
+ * (B·h + 4), a gated MLP only gate and up (SiLU, the product and so down_proj's input are recomputed
+ * in backward), a plain MLP only the GELU input.
  */
 export function estimateActivations(input: EstimateInput, a: Architecture, plan: TrainingPlan): ActivationDetail {
   const t = input.training
@@ -123,27 +152,32 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   const h = a.hidden
   const width = a.moe ? a.moeMlpWidth : a.denseMlpWidth
   const s = plan.saved
-  const norms = (input.model.normsPerLayer ?? 2) * 4 * h
+  const fused = t.compile === true
+  const normCount = input.model.normsPerLayer ?? 2
+  const norms = normCount * (fused ? B * h + 4 : 4 * h)
   const attention = t.attention === 'eager'
     ? B * (a.qDim + 2 * a.kvDim) + a.heads * t.sequenceLength * (4 + (B < 4 ? B : 0))
     : B * (2 * a.qDim + 2 * a.kvDim) + 4 * a.heads
-  const mlp = a.mlpMatrices === 3 ? 3 * B * width : B * width
+  const mlpWritten = (a.mlpMatrices === 3 ? 3 : 1) * B * width
+  const mlp = fused && a.mlpMatrices === 3 ? 2 * B * width : mlpWritten
   // MoE dispatch gathers a copy of each token's hidden state per chosen expert.
   const dispatch = a.moe ? B * h * (input.model.expertsPerToken ?? 1) : 0
   const linearInputs = (s.attentionInput ? B * h : 0) + (s.outputProjInput ? B * a.qDim : 0)
-    + (s.mlpInput ? B * h : 0) + (s.downInput ? B * width : 0)
+    + (s.mlpInput ? B * h : 0) + (s.downInput && !fused ? B * width : 0)
   const lora = plan.loraRankPerLayer * B
   const perLayer = region > 0 ? norms + attention + mlp + dispatch + linearInputs + lora : 0
-  const headPerToken = 4 * h + B * h + a.vocab * logitsBytesPerVocab(B)
+  const headPerToken = 4 * h + B * h + a.vocab * lossBytesPerVocab(input)
+  // Layers whose saved tensors are on the GPU at once: all of the region, or those in flight when offloaded.
+  const kept = t.activationOffload ? Math.min(region, OFFLOAD_LAYERS_IN_FLIGHT) : region
   // Without checkpointing the peak is at the loss: every layer's activations and the logits together.
   // With it, the logits are freed before the first layer is recomputed, so the peak is the layer
   // inputs plus the larger of the two.
   const perToken = t.gradientCheckpointing
-    ? region * B * h + Math.max(headPerToken, region > 0 ? perLayer : 0)
-    : region * perLayer + headPerToken
+    ? kept * B * h + Math.max(headPerToken, region > 0 ? perLayer : 0)
+    : kept * perLayer + headPerToken
   // QLoRA dequantises one weight matrix to 16 bits at a time (bitsandbytes), forward and backward.
   const dequantised = plan.quantizedParams > 0 ? 2 * 2 * plan.largestMatrix : 0
-  const produced = norms + attention + mlp + dispatch + B * (2 * h + a.qDim + width)
+  const produced = normCount * 4 * h + attention + mlpWritten + dispatch + B * (2 * h + a.qDim + width)
   return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: tokens * perToken + dequantised }
 }
 
@@ -174,7 +208,7 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
   // LoRA adapters: PEFT keeps them in fp32 under autocast (autocast_adapter_dtype), so they are their
   // own master copy; pure bf16/fp16 (torchtune) keeps them in the model dtype. DeepSpeed (zero1-3)
   // casts the whole module to 16 bits and keeps the fp32 master in its optimizer instead.
-  const deepspeed = sharding === 'zero1' || sharding === 'zero2' || sharding === 'zero3'
+  const deepspeed = isDeepSpeed(sharding)
   const adapterB = deepspeed && mixed ? 2 : mixed || fp32 ? 4 : 2
   const adapterOpt = optimizerBytesPerParam(t.optimizer, mixed || fp32 ? 4 : 2, deepspeed && mixed ? 4 : 0, a.hidden)
 

@@ -82,9 +82,29 @@ export interface TrainingSpec {
   optimizer: Optimizer
   gradientCheckpointing: boolean
   attention: Attention
+  /**
+   * How the loss over the vocabulary is computed. 'fp32' (default): cross-entropy on an fp32 upcast of
+   * the full logits (HF transformers ≥ 4.36, torchtune's CrossEntropyLoss, any loss under torch autocast).
+   * 'half': in the 16-bit dtype, as model code without an upcast does where no autocast runs (pure
+   * bf16/fp16, or DeepSpeed's own mixed precision; Qwen-1's remote code). 'chunked': torchtune's
+   * CEWithChunkedOutputLoss, the logits produced and upcast in chunks.
+   */
+  loss?: LossImplementation
+  /**
+   * Saved activations moved to host memory as forward produces them and fetched back for backward
+   * (torchtune `enable_activation_offloading`); only the layers in flight stay on the GPU.
+   */
+  activationOffload?: boolean
+  /**
+   * torch.compile on the decoder layers (and the loss): Inductor fuses pointwise chains into single
+   * kernels and its partitioner recomputes cheap pointwise results in backward instead of saving them.
+   */
+  compile?: boolean
   datasetTokens?: number
   epochs: number
 }
+
+export type LossImplementation = 'fp32' | 'half' | 'chunked'
 
 export interface HardwareSpec {
   gpu: GpuSpec

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { estimate } from '../../src/estimation/estimate.ts'
+import { estimate, estimateCore } from '../../src/estimation/estimate.ts'
 import { input } from './fixtures/engine.ts'
 
 const GIB = 1024 ** 3
@@ -89,5 +89,43 @@ describe('attention kinds', () => {
     // flash keeps q, k, v, output (4 × 8,192) + log-sum-exp 4 × 32 = 32,896. Difference 188,288
     // × 32 layers × 1024 tokens, plus the 5 % allocator slack on it.
     expect(at('eager') - at('flash')).toBeCloseTo(188_288 * 32 * 1024 * 1.05, -2)
+  })
+})
+
+describe('loss, compile and activation offloading, computed by hand (Llama-2-7B, V = 32,000, h = 4096)', () => {
+  const detail = (training: object, hardware: object = {}) =>
+    estimateCore(input({ method: { type: 'lora' }, training: { microBatchSize: 2, sequenceLength: 1024, ...training }, hardware })).internals.memory.detail
+  // Outside the logits the head keeps the final norm's fp32 input and its 16-bit output: 4h + 2h.
+  const head = (bytesPerVocab: number) => 6 * 4096 + 32_000 * bytesPerVocab
+
+  it('fp32 loss by default: 16-bit logits, shifted copy, fp32 upcast, fp32 log-softmax = 12 B per entry', () => {
+    expect(detail({}).headPerToken).toBe(head(12))
+  })
+
+  it("'half' keeps three 16-bit tensors where no autocast runs, and is fp32 under autocast", () => {
+    expect(detail({ loss: 'half' }, { sharding: 'zero2' }).headPerToken).toBe(head(6)) // DeepSpeed: no autocast
+    expect(detail({ loss: 'half', precision: 'bf16' }).headPerToken).toBe(head(6))
+    expect(detail({ loss: 'half' }).headPerToken).toBe(head(12)) // bf16-mixed: autocast's fp32 log_softmax
+  })
+
+  it("'chunked' keeps the 16-bit chunks and each chunk's fp32 log-softmax, or only the chunks when compiled", () => {
+    expect(detail({ loss: 'chunked' }).headPerToken).toBe(head(2 + 4 + 0.5))
+    expect(detail({ loss: 'chunked', compile: true }).headPerToken).toBe(head(2 + 0.5))
+  })
+
+  it('compile keeps a norm as 16-bit input + fp32 rstd and the gated MLP as gate and up only', () => {
+    // Eager LoRA q,v layer: norms 32,768 + attention 32,896 + MLP 66,048 + q/k/v input 8,192
+    // + rank-16 intermediates 2 × 16 × 2 = 64 → 139,968. Compiled: norms 2 × (8,192 + 4) = 16,392,
+    // MLP 2 × 2 × 11,008 = 44,032 → 101,576.
+    expect(detail({}).perLayerPerToken).toBe(139_968)
+    expect(detail({ compile: true }).perLayerPerToken).toBe(101_576)
+  })
+
+  it('activation offloading keeps the checkpointed inputs of only the two layers in flight', () => {
+    const tokens = 2 * 1024
+    const on = detail({ gradientCheckpointing: true, activationOffload: true })
+    const off = detail({ gradientCheckpointing: true })
+    // 32 layers × 2 B × 4096 on the GPU without offloading, 2 with it.
+    expect(off.total - on.total).toBe(tokens * 30 * 2 * 4096)
   })
 })
