@@ -53,6 +53,8 @@ export function applyDefaults(d: EstimateDraft): EstimateInput {
     sharding: h.sharding ?? 'none',
     offload: h.offload ?? 'none',
   }
+  if (h.gpusPerNode !== undefined) hardware.gpusPerNode = h.gpusPerNode
+  if (h.networkGBps !== undefined) hardware.networkGBps = h.networkGBps
   const input: EstimateInput = { model: d.model, method, training, hardware }
   if (d.pricing !== undefined) input.pricing = d.pricing
   return input

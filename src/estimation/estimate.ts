@@ -5,7 +5,7 @@
 import { describeArchitecture, type Architecture } from './architecture.ts'
 import { estimateCost } from './cost.ts'
 import { estimateForgetting } from './forgetting.ts'
-import { ASSUMED_NVLINK_GBPS, interconnectGBps } from './gpu-efficiency.ts'
+import { ASSUMED_NETWORK_GBPS, ASSUMED_NVLINK_GBPS, GPUS_PER_NODE, crossesNodes, interconnectGBps } from './gpu-efficiency.ts'
 import { GIB, estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
@@ -133,6 +133,7 @@ export function estimateCore(input: EstimateInput): CoreResult {
     link.assumed
       ? `no interconnect stated: ${link.gbps === ASSUMED_NVLINK_GBPS ? `NVLink-class ${link.gbps} GB/s assumed for an HBM GPU` : `PCIe Gen4 x16 (${link.gbps} GB/s) assumed`}`
       : `interconnect ${link.gbps} GB/s`,
+    ...(crossesNodes(hw) ? [`${hw.count} GPUs span servers of ${hw.gpusPerNode ?? GPUS_PER_NODE}: collectives limited to ${hw.networkGBps ?? ASSUMED_NETWORK_GBPS} GB/s of network per GPU${hw.networkGBps === undefined ? ' (assumed: 200 Gb/s InfiniBand per GPU)' : ''}`] : []),
   ]
 
   return {

@@ -76,7 +76,7 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
 
   // Sharded parameters: every layer is gathered for forward, recompute and backward; its gradients reduce-scattered.
   const sharded = hw.sharding === 'zero3' || hw.sharding === 'fsdp'
-  const linkBw = collectiveBandwidth(hw.gpu)
+  const linkBw = collectiveBandwidth(hw)
   const weightBytes = plan.quantizedParams > 0 ? (a.total - plan.quantizedParams) * 2 + (plan.quantizedParams * plan.quantizedBits) / 8 : a.total * (t.precision === 'fp32' ? 4 : 2)
   const gradBytes = (plan.trainableBase + plan.adapterParams) * (t.precision === 'fp32' ? 4 : 2)
   const ring = (n - 1) / n

@@ -111,6 +111,10 @@ export interface HardwareSpec {
   count: number
   sharding: Sharding
   offload: Offload
+  /** GPUs per server; collectives among more GPUs than this cross the network. Default: 8 (HGX/DGX baseboards). */
+  gpusPerNode?: number
+  /** Network bandwidth per GPU between servers, both directions summed (GB/s). Default: 50 (200 Gb/s InfiniBand HDR per GPU). */
+  networkGBps?: number
 }
 
 export interface PricingSpec {

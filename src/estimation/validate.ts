@@ -53,6 +53,8 @@ export function validateInput(input: EstimateInput): InputProblem[] {
   for (const k of ['memoryGiB', 'bf16Tflops', 'memoryBandwidthTBps'] as const) {
     if (!positive(h.gpu[k])) bad(`hardware.gpu.${k}`, 'must be a positive number')
   }
+  if (h.gpusPerNode !== undefined && !positiveInt(h.gpusPerNode)) bad('hardware.gpusPerNode', 'must be a positive integer')
+  if (h.networkGBps !== undefined && !positive(h.networkGBps)) bad('hardware.networkGBps', 'must be a positive number')
   if (h.offload === 'optimizer-and-params' && h.sharding !== 'zero3' && h.sharding !== 'fsdp') {
     bad('hardware.offload', 'offloading parameters needs sharding zero3 or fsdp (DeepSpeed offload_param, FSDP cpu_offload)')
   }

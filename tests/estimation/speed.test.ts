@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { estimate } from '../../src/estimation/estimate.ts'
+import { estimate, estimateCore } from '../../src/estimation/estimate.ts'
 import { LLAMA2_7B, input } from './fixtures/engine.ts'
 
 const P = 6_738_415_616
@@ -52,6 +52,15 @@ describe('time', () => {
     const nvlink = estimate(input({ hardware: { count: 8, sharding: 'zero3' } })).speed.tokensPerSecond
     const pcie = estimate(input({ hardware: { count: 8, sharding: 'zero3', gpu: { name: 'x', memoryGiB: 80, bf16Tflops: 312, memoryBandwidthTBps: 1.2 } } })).speed.tokensPerSecond
     expect(nvlink).toBeGreaterThan(pcie)
+  })
+
+  it('a data-parallel job spanning servers all-reduces over the network, not NVLink', () => {
+    const comm = (hardware: object) => estimateCore(input({ method: { type: 'full' }, hardware: { count: 16, sharding: 'ddp', ...hardware } })).internals.speed.breakdown.communication
+    // Ring all-reduce of 16-bit gradients: 2 × 15/16 × 2P bytes at half the summed link × NCCL's 75 %.
+    const allReduce = (gbps: number) => (2 * (15 / 16) * 2 * P) / ((gbps / 2) * 1e9 * 0.75)
+    expect(comm({ gpusPerNode: 16 })).toBeCloseTo(allReduce(600), 6) // one 16-GPU server: NVLink 600 GB/s
+    expect(comm({})).toBeCloseTo(allReduce(50), 6) // two servers of 8: 200 Gb/s InfiniBand per GPU assumed
+    expect(comm({ networkGBps: 100 })).toBeCloseTo(allReduce(100), 6)
   })
 
   it('reports the utilisation it implies, below the GPU peak', () => {

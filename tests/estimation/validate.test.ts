@@ -12,6 +12,11 @@ describe('validateInput', () => {
     expect(validateInput(i).map((p) => p.field)).toEqual(['model.numKeyValueHeads', 'method.rank', 'training.microBatchSize', 'hardware.offload'])
   })
 
+  it('checks the servers the GPUs are spread over', () => {
+    const i = input({ hardware: { count: 16, gpusPerNode: 0, networkGBps: -1 } })
+    expect(validateInput(i).map((p) => p.field)).toEqual(['hardware.gpusPerNode', 'hardware.networkGBps'])
+  })
+
   it('needs headDim when the hidden size does not split into heads', () => {
     const i = input({ model: { hiddenSize: 4100, headDim: undefined } })
     expect(validateInput(i)).toEqual([{ field: 'model.headDim', message: 'required when hiddenSize (4100) is not a multiple of numAttentionHeads (32)' }])
