@@ -1,0 +1,207 @@
+// The service under load, all in one run on this machine: the server runs as its own process on a
+// scratch PostgreSQL database (the real deployment shape), autocannon drives it from this one.
+//   baseline           GET /health/live (a static JSON route)
+//   rest-estimate      POST /v1/estimates by catalog ids (cache + price lookup + engine)
+//   graphql-estimate   the same estimate through POST /graphql
+//   recommendation     POST /v1/recommendations (the advisor's search over catalog GPUs and prices)
+//   cost report        GET /v1/reports/costs over BENCH_SCENARIOS stored scenarios (bulk-inserted with generate_series)
+//   cold start         process spawn → /health/ready 200, on an empty database and on a migrated one
+//   soak               BENCH_SOAK_S of REST estimates while sampling the server's RSS
+// Usage: npm run bench   (env: BENCH_DURATION_S=10 BENCH_SOAK_S=60 BENCH_CONNECTIONS=50 BENCH_SCENARIOS=100000
+//                         BENCH_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres)
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import net from 'node:net'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import pg from 'pg'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
+const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 60)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const SCENARIOS = Number(process.env.BENCH_SCENARIOS ?? 100_000)
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdef'
+
+const ESTIMATE = {
+  model: 'llama-2-7b',
+  method: { type: 'lora', rank: 16 },
+  training: { microBatchSize: 4, sequenceLength: 2048, datasetTokens: 50_000_000, gradientCheckpointing: true },
+  hardware: { gpu: 'a100-80gb' },
+}
+const GRAPHQL = {
+  query: `query Estimate($input: EstimateInput!) { estimate(input: $input) {
+    parameters { total trainable } memory { fits perGpu { totalBytes } } speed { tokensPerSecond trainingHours gpuHours }
+    cost { totalUsd usdPerGpuHour } forgetting { risk level } pricesUsed { usdPerGpuHour provider } } }`,
+  variables: { input: { modelId: 'llama-2-7b', method: { type: 'LORA', rank: 16 }, training: { microBatchSize: 4, sequenceLength: 2048, datasetTokens: 50_000_000, gradientCheckpointing: true }, hardware: { gpuId: 'a100-80gb' } } },
+}
+const RECOMMENDATION = {
+  model: 'llama-2-7b',
+  goal: 'production',
+  training: { sequenceLength: 2048, datasetTokens: 50_000_000, epochs: 2 },
+  gpus: ['a100-80gb', 'h100-sxm-80gb', 'l40s'],
+}
+
+interface Row { name: string; rps: number; p50: number; p99: number; errors: number }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`
+
+async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try { return await work(client) } finally { await client.end() }
+}
+
+interface Server { child: ChildProcess; base: string; startMs: number; stop(): Promise<number | null> }
+
+/** Spawns `node --import tsx src/server.ts` and waits for readiness; startMs is spawn → ready. */
+async function startServer(databaseUrl: string): Promise<Server> {
+  const port = await freePort()
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY,
+      // Request logging off (a log line per request would be what is measured) and no rate limit.
+      LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', DB_POOL_MAX: '10',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  const base = `http://127.0.0.1:${port}`
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) break
+    } catch { /* not listening yet */ }
+    await sleep(20)
+  }
+  const startMs = performance.now() - started
+  return { child, base, startMs, stop: async () => { child.kill('SIGTERM'); return exited } }
+}
+
+async function load(name: string, base: string, options: Partial<autocannon.Options> = {}, seconds = DURATION_S): Promise<Row> {
+  const result = await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, ...options })
+  const errors = result.errors + result.timeouts + result.non2xx
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors }
+}
+
+const post = (path: string, body: unknown): Partial<autocannon.Options> => ({
+  method: 'POST', requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }],
+})
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+  return Number(line?.replace(/\D+/g, '') ?? 0) / 1024
+}
+
+async function main(): Promise<void> {
+  const name = `fe_bench_${process.pid}`
+  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`))
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  const databaseUrl = url.toString()
+  const report: string[] = []
+  try {
+    // Cold starts: the first on an empty database migrates and seeds; the second finds it ready.
+    const first = await startServer(databaseUrl)
+    await first.stop()
+    const server = await startServer(databaseUrl)
+    report.push(`cold start: ${ms(first.startMs)} on an empty database (migrate + seed), ${ms(server.startMs)} on a migrated one (spawn → /health/ready 200)`)
+
+    // One real scenario through the API, cloned SCENARIOS times by the database.
+    const created = await fetch(`${server.base}/v1/scenarios`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ name: 'bench seed', team: 'team-0', project: 'project-0', request: ESTIMATE }),
+    })
+    if (created.status !== 201) throw new Error(`creating the seed scenario: ${created.status} ${await created.text()}`)
+    const { id } = await created.json() as { id: string }
+    const insertStarted = performance.now()
+    await withAdmin(async (c) => {
+      await c.query(`
+        INSERT INTO scenarios
+        SELECT (jsonb_populate_record(s, jsonb_build_object(
+                  'id', gen_random_uuid()::text, 'name', 'bench ' || i, 'team', 'team-' || (i % 20),
+                  'project', 'project-' || (i % 75), 'owner', 'owner-' || (i % 40), 'idempotency_key', NULL,
+                  'gpu_hours', s.gpu_hours * (1 + (i % 13) / 10.0), 'compute_cost_usd', s.compute_cost_usd * (1 + (i % 13) / 10.0),
+                  'total_cost_usd', s.total_cost_usd * (1 + (i % 13) / 10.0),
+                  'created_at', now() - make_interval(mins => i), 'updated_at', now() - make_interval(mins => i)))).*
+          FROM scenarios s, generate_series(1, $2::int) AS i
+         WHERE s.id = $1`, [id, SCENARIOS - 1])
+      await c.query('ANALYZE scenarios')
+    }, databaseUrl)
+    report.push(`stored scenarios: ${SCENARIOS.toLocaleString('en')} (bulk insert ${ms(performance.now() - insertStarted)})`)
+
+    // Warm-up: JIT, caches and the pool, so the first measurement is not penalised.
+    await load('warm-up', server.base, post('/v1/estimates', ESTIMATE), 3)
+
+    const rows: Row[] = []
+    rows.push(await load('baseline GET /health/live', `${server.base}/health/live`))
+    rows.push(await load('REST POST /v1/estimates', server.base, post('/v1/estimates', ESTIMATE)))
+    rows.push(await load('GraphQL estimate', server.base, post('/graphql', GRAPHQL)))
+    rows.push(await load('POST /v1/recommendations', server.base, post('/v1/recommendations', RECOMMENDATION)))
+
+    // The cost report, one request at a time: its latency is the question, not its throughput.
+    const reportTimes: number[] = []
+    for (const groupBy of ['team', 'month', 'project', 'method', 'model']) {
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now()
+        const res = await fetch(`${server.base}/v1/reports/costs?groupBy=${groupBy}`)
+        const body = await res.json() as { rows: unknown[]; totals: { scenarios: number } }
+        reportTimes.push(performance.now() - t0)
+        if (!res.ok) throw new Error(`cost report: ${res.status}`)
+        if (i === 0 && groupBy === 'team') report.push(`cost report rows (groupBy=team): ${body.rows.length}, scenarios counted: ${body.totals.scenarios.toLocaleString('en')}`)
+      }
+    }
+    reportTimes.sort((a, b) => a - b)
+    const reportP50 = reportTimes[Math.floor(reportTimes.length / 2)]!
+    const reportMax = reportTimes.at(-1)!
+
+    // Soak: RSS sampled every 2 s under the REST estimate load.
+    const samples: number[] = []
+    const sampler = setInterval(() => samples.push(rssMiB(server.child.pid!)), 2_000)
+    const soak = await load(`soak ${SOAK_S} s REST estimate`, server.base, post('/v1/estimates', ESTIMATE), SOAK_S)
+    clearInterval(sampler)
+    const quarter = Math.max(1, Math.floor(samples.length / 4))
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    const early = avg(samples.slice(quarter, 2 * quarter))
+    const late = avg(samples.slice(-quarter))
+
+    const exit = await server.stop()
+
+    const baseline = rows[0]!
+    const goals: Record<string, number> = { 'REST POST /v1/estimates': 0.5, 'GraphQL estimate': 0.35 }
+    console.log(`\nfinetune-estimator bench: ${CONNECTIONS} connections, ${DURATION_S} s per run, node ${process.version}, ${availableParallelism()} CPUs\n`)
+    console.log('| run | req/s | p50 | p99 | × baseline | goal | errors |')
+    console.log('|---|---:|---:|---:|---:|---|---:|')
+    for (const row of [...rows, soak]) {
+      const ratio = row.rps / baseline.rps
+      const goal = goals[row.name]
+      const verdict = goal === undefined ? '' : `≥ ${goal}× ${ratio >= goal ? 'met' : 'MISSED'}; p99 < 20 ms ${row.p99 < 20 ? 'met' : 'MISSED'}`
+      console.log(`| ${row.name} | ${Math.round(row.rps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ratio.toFixed(2)} | ${verdict} | ${row.errors} |`)
+    }
+    console.log(`\ncost report over ${SCENARIOS.toLocaleString('en')} scenarios (30 requests, 5 groupings): p50 ${ms(reportP50)}, max ${ms(reportMax)}; goal < 1 s ${reportMax < 1_000 ? 'met' : 'MISSED'}`)
+    const growth = late - early
+    console.log(`soak RSS: ${early.toFixed(0)} MiB (2nd quarter avg) → ${late.toFixed(0)} MiB (last quarter avg), ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB; min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)} MiB over ${samples.length} samples; ${growth < Math.max(16, early * 0.05) ? 'flat (no growth beyond noise)' : 'GROWING'}`)
+    for (const line of report) console.log(line)
+    console.log(`server exit code after SIGTERM: ${exit}`)
+  } finally {
+    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})
