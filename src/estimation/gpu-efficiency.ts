@@ -41,6 +41,14 @@ export const KERNELS_PER_LAYER_FORWARD = 32
 export const KERNELS_PER_ADAPTER_FORWARD = 5
 
 /**
+ * The same under torch.compile: Inductor fuses each pointwise chain (norm with its residual add,
+ * RoPE, SiLU·up) into one kernel, leaving 7 GEMMs + attention + 4 fused kernels per layer, and per
+ * adapter its two GEMMs + one fused scale-and-add.
+ */
+export const KERNELS_PER_LAYER_FORWARD_COMPILED = 12
+export const KERNELS_PER_ADAPTER_FORWARD_COMPILED = 3
+
+/**
  * DeepSpeed ZeRO-3 / FSDP per-layer fetch/release hooks: parameter all-gather launch, stream
  * synchronisation and partition bookkeeping, paid per layer per pass even on one GPU.
  */

@@ -158,8 +158,7 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   const attention = t.attention === 'eager'
     ? B * (a.qDim + 2 * a.kvDim) + a.heads * t.sequenceLength * (4 + (B < 4 ? B : 0))
     : B * (2 * a.qDim + 2 * a.kvDim) + 4 * a.heads
-  const mlpWritten = (a.mlpMatrices === 3 ? 3 : 1) * B * width
-  const mlp = fused && a.mlpMatrices === 3 ? 2 * B * width : mlpWritten
+  const mlp = (a.mlpMatrices === 3 ? (fused ? 2 : 3) : 1) * B * width
   // MoE dispatch gathers a copy of each token's hidden state per chosen expert.
   const dispatch = a.moe ? B * h * (input.model.expertsPerToken ?? 1) : 0
   const linearInputs = (s.attentionInput ? B * h : 0) + (s.outputProjInput ? B * a.qDim : 0)
@@ -177,7 +176,8 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
     : kept * perLayer + headPerToken
   // QLoRA dequantises one weight matrix to 16 bits at a time (bitsandbytes), forward and backward.
   const dequantised = plan.quantizedParams > 0 ? 2 * 2 * plan.largestMatrix : 0
-  const produced = normCount * 4 * h + attention + mlpWritten + dispatch + B * (2 * h + a.qDim + width)
+  // Compiled, the fp32 norm upcasts and SiLU's output live only in registers of fused kernels.
+  const produced = norms + attention + mlp + dispatch + B * (2 * h + a.qDim + width)
   return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, total: tokens * perToken + dequantised }
 }
 

@@ -8,7 +8,8 @@
 import type { Architecture } from './architecture.ts'
 import {
   ADAMW_ACCESSES_PER_PARAM, BANDWIDTH_EFFICIENCY, COMM_OVERLAP, FUSED_8BIT_ACCESSES_PER_PARAM, CPU_ADAM_PARAMS_PER_SECOND, DEQUANT_TRAFFIC_FACTOR, ELEMENTWISE_TOUCHES,
-  GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, MICRO_STEP_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_LAYER_FORWARD,
+  GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, MICRO_STEP_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_ADAPTER_FORWARD_COMPILED,
+  KERNELS_PER_LAYER_FORWARD, KERNELS_PER_LAYER_FORWARD_COMPILED,
   PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
 } from './gpu-efficiency.ts'
 import { activationBytes, type ActivationDetail } from './memory.ts'
@@ -68,7 +69,10 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const adapterTraffic = plan.loraIoPerLayer * activationBytes(t.precision) * 2 * region * (2 + (ac ? 1 : 0))
   const elementwise = (tokens * ((act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES) / 2 + adapterTraffic)) / bandwidth
   const adaptedPerLayer = plan.loraRankPerLayer > 0 ? input.method.targetModules.length : 0
-  const launch = passes * (KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer) * KERNEL_LAUNCH_SECONDS + MICRO_STEP_SECONDS
+  const kernels = t.compile
+    ? KERNELS_PER_LAYER_FORWARD_COMPILED + KERNELS_PER_ADAPTER_FORWARD_COMPILED * adaptedPerLayer
+    : KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer
+  const launch = passes * kernels * KERNEL_LAUNCH_SECONDS + MICRO_STEP_SECONDS
   // Dequantise every quantised weight to 16 bits per pass that multiplies with it: write 2 B, read 2 B back.
   const dequantization = plan.quantizedParams > 0
     ? (plan.quantizedParams * (plan.quantizedBits / 8 + 4) * DEQUANT_TRAFFIC_FACTOR * (passes / L)) / bandwidth
@@ -81,9 +85,13 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const gradBytes = (plan.trainableBase + plan.adapterParams) * (t.precision === 'fp32' ? 4 : 2)
   const ring = (n - 1) / n
   // ZeRO-3/FSDP: all-gather each layer for forward and again for backward (recomputation reuses the
-  // backward gather), reduce-scatter gradients every micro-step. Otherwise one all-reduce per step.
-  const commMicro = n > 1 && sharded ? (ring * (weightBytes * (1 + region / L) + gradBytes)) / linkBw : 0
-  const commStep = n > 1 && !sharded ? (2 * ring * gradBytes) / linkBw : 0
+  // backward gather), reduce-scatter gradients every micro-step. ZeRO-2 reduce-scatters gradients in
+  // every backward too (DeepSpeed engine.allreduce_gradients: partitioned gradients are reduced per
+  // micro-step) and all-gathers the updated 16-bit weights once per step. DDP (no_sync while
+  // accumulating) and ZeRO-1 (reduction at the accumulation boundary): one all-reduce per step.
+  const zero2 = hw.sharding === 'zero2'
+  const commMicro = n <= 1 ? 0 : sharded ? (ring * (weightBytes * (1 + region / L) + gradBytes)) / linkBw : zero2 ? (ring * gradBytes) / linkBw : 0
+  const commStep = n > 1 && !sharded ? ((zero2 ? 1 : 2) * ring * gradBytes) / linkBw : 0
   const hooks = sharded ? passes * SHARDED_LAYER_SECONDS : 0
   const computeMicro = compute + elementwise + launch + dequantization
   // Prefetching hides at most COMM_OVERLAP of the collectives, and no more than that share of the compute time.

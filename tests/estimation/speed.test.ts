@@ -63,6 +63,22 @@ describe('time', () => {
     expect(comm({ networkGBps: 100 })).toBeCloseTo(allReduce(100), 6)
   })
 
+  it('ZeRO-2 reduce-scatters gradients every micro-step, ZeRO-1 once per optimizer step', () => {
+    const comm = (sharding: 'zero1' | 'zero2', ga: number) =>
+      estimateCore(input({ method: { type: 'full' }, training: { gradientAccumulationSteps: ga }, hardware: { count: 4, sharding } })).internals.speed.breakdown.communication
+    // ZeRO-1: one all-reduce of 16-bit gradients, 2 × 3/4 × 2P at 225 GB/s, whatever the accumulation.
+    expect(comm('zero1', 1)).toBeCloseTo((2 * 0.75 * 2 * P) / 225e9, 6)
+    expect(comm('zero1', 8)).toBeCloseTo(comm('zero1', 1), 9)
+    expect(comm('zero2', 8)).toBeGreaterThan(comm('zero2', 1))
+  })
+
+  it('torch.compile launches 12 kernels per layer and pass instead of 32', () => {
+    const launch = (compile: boolean) => estimateCore(input({ method: { type: 'full' }, training: { compile } })).internals.speed.breakdown.launch
+    // 32 layers forward + 32 backward × 2 = 96 layer passes × 12 µs, plus 10 ms of host time per micro-step.
+    expect(launch(false)).toBeCloseTo(96 * 32 * 12e-6 + 0.01, 9)
+    expect(launch(true)).toBeCloseTo(96 * 12 * 12e-6 + 0.01, 9)
+  })
+
   it('reports the utilisation it implies, below the GPU peak', () => {
     const mfu = estimate(input({ model: LLAMA2_7B, method: { type: 'full' }, training: { microBatchSize: 4 }, hardware: { count: 8, sharding: 'fsdp' } })).speed.mfu
     expect(mfu).toBeGreaterThan(0.2)
