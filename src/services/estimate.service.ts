@@ -5,6 +5,7 @@
 import { modelSpecFromHfConfig } from '../estimation/architecture.ts'
 import { applyDefaults } from '../estimation/defaults.ts'
 import { estimate as runEngine } from '../estimation/estimate.ts'
+import { validateInput } from '../estimation/validate.ts'
 import type { EstimateInput, EstimateResult, GpuSpec, ModelSpec } from '../estimation/types.ts'
 import { AppError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
 import {
@@ -169,6 +170,8 @@ export class EstimateService {
       ...(price.used ? { pricing: { ...request.pricing, usdPerGpuHour: price.used.usdPerGpuHour } } : {}),
     })
     if (forgetting) input.forgetting = forgetting
+    const problems = engineErrors(input)
+    if (problems.length > 0) throw ValidationError.of(problems)
     return {
       input,
       pricesUsed: price.used ? [price.used] : [],
@@ -251,6 +254,11 @@ export class EstimateService {
   private async cheapestPrice(filter: { gpu: string; provider?: string | undefined; region?: string | undefined; pricingModel: string; at: Date }): Promise<PriceRecord | null> {
     return (await this.pricesInEffect(filter)).reduce<PriceRecord | null>((best, p) => (!best || p.usdPerGpuHour < best.usdPerGpuHour ? p : best), null)
   }
+}
+
+/** The engine's own cross-field rules (e.g. parameter offload needs zero3/fsdp), as JSON pointers. */
+export function engineErrors(input: EstimateInput): FieldError[] {
+  return validateInput(input).map((p) => ({ field: `/${p.field.replace(/\./g, '/')}`, message: p.message }))
 }
 
 /** Runs `fn`, prefixing the fields of any domain error with `pointer`. */

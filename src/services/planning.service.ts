@@ -22,7 +22,7 @@ import {
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService } from './catalog.service.ts'
 import type { ServiceContext } from './context.ts'
-import { architectureErrors, gpuSpecOf, semanticErrors, type EstimateService } from './estimate.service.ts'
+import { architectureErrors, engineErrors, gpuSpecOf, semanticErrors, type EstimateService } from './estimate.service.ts'
 import { validator } from './validation.ts'
 
 export type {
@@ -65,7 +65,9 @@ export class PlanningService {
     }
     throwIfAny(errors)
     const price = await this.estimates.resolvePrice(body.pricing, gpu.id)
-    const { training, hardware } = applyDefaults({ model: model.spec, method: { type: 'full' }, training: body.training, hardware: { ...body.hardware, gpu: gpu.spec } })
+    const defaulted = applyDefaults({ model: model.spec, method: { type: 'full' }, training: body.training, hardware: { ...body.hardware, gpu: gpu.spec } })
+    throwIfAny(engineErrors(defaulted))
+    const { training, hardware } = defaulted
     const result = compareMethods({
       model: model.spec,
       training,

@@ -78,6 +78,7 @@ describe.each(ENGINES)('estimates and planning on %s', (engine) => {
     ['quantization without qlora', { method: { type: 'lora', quantization: 'nf4' } }, '/method/quantization', 'applies only to method type qlora'],
     ['a rank for full fine-tuning', { method: { type: 'full', rank: 8 } }, '/method/rank', 'applies only to method types lora and qlora'],
     ['a GPU count', { hardware: { gpu: 'a100-80gb', count: 5000 } }, '/hardware/count', 'must be <= 4096'],
+    ['parameter offload without sharding', { hardware: { gpu: 'a100-80gb', offload: 'optimizer-and-params' } }, '/hardware/offload', 'offloading parameters needs sharding zero3 or fsdp (DeepSpeed offload_param, FSDP cpu_offload)'],
   ])('400 naming the field: %s', async (_what, patch, field, message) => {
     const res = await post('/v1/estimates', { ...LORA, ...patch })
     expect(res.statusCode).toBe(400)

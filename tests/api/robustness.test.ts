@@ -64,15 +64,18 @@ const validRequest = fc.record({
     microBatchSize: fc.integer({ min: 1, max: 256 }), sequenceLength: fc.integer({ min: 1, max: 131_072 }),
     gradientAccumulationSteps: fc.integer({ min: 1, max: 64 }), precision: fc.constantFrom('bf16-mixed', 'fp16-mixed', 'bf16', 'fp16', 'fp32'),
     optimizer: fc.constantFrom('adamw', 'adamw-8bit', 'paged-adamw', 'paged-adamw-8bit', 'sgd', 'adafactor'),
+    loss: fc.constantFrom('fp32', 'half', 'chunked'), compile: fc.boolean(), activationOffload: fc.boolean(),
     gradientCheckpointing: fc.boolean(), attention: fc.constantFrom('flash', 'sdpa', 'eager'),
     datasetTokens: fc.integer({ min: 1, max: 1e12 }), epochs: fc.constantFrom(0.5, 1, 3),
   }),
   hardware: fc.record({
     gpu: fc.oneof(fc.constantFrom('a100-80gb', 'h100-sxm-80gb', 'l4', 'rtx-4090'), fc.record({ name: fc.constant('x'), memoryGiB: fc.double({ min: 1, max: 1024, noNaN: true }), bf16Tflops: fc.double({ min: 1, max: 5000, noNaN: true }), memoryBandwidthTBps: fc.double({ min: 0.1, max: 20, noNaN: true }) })),
-    count: fc.integer({ min: 1, max: 4096 }), sharding: fc.constantFrom('none', 'ddp', 'zero1', 'zero2', 'zero3', 'fsdp'), offload: fc.constantFrom('none', 'optimizer', 'optimizer-and-params'),
+    count: fc.integer({ min: 1, max: 4096 }), gpusPerNode: fc.constantFrom(1, 2, 4, 8), sharding: fc.constantFrom('none', 'ddp', 'zero1', 'zero2', 'zero3', 'fsdp'), offload: fc.constantFrom('none', 'optimizer', 'optimizer-and-params'),
   }),
-}).map(({ model: m, ...rest }) => ({
+}).map(({ model: m, hardware, ...rest }) => ({
   ...rest,
+  // Offloading parameters needs a sharded model (DeepSpeed offload_param, FSDP cpu_offload): a 400 otherwise.
+  hardware: hardware.offload === 'optimizer-and-params' && hardware.sharding !== 'zero3' && hardware.sharding !== 'fsdp' ? { ...hardware, sharding: 'zero3' } : hardware,
   model: {
     hiddenSize: m.heads * m.headDim, intermediateSize: m.intermediateSize, numLayers: m.numLayers, numAttentionHeads: m.heads,
     numKeyValueHeads: m.heads / [8, 4, 2, 1].find((d) => d <= m.kvDivisor && m.heads % d === 0)!, vocabSize: m.vocabSize, tieWordEmbeddings: m.tieWordEmbeddings,

@@ -69,6 +69,11 @@ export const TrainingSchema = Type.Object({
   })),
   gradientCheckpointing: Type.Optional(Type.Boolean({ description: 'Recompute activations in the backward pass. Default: false.' })),
   attention: Type.Optional(Type.Enum(['flash', 'sdpa', 'eager'], { description: 'Attention kernel; eager materialises the score matrix. Default: flash.' })),
+  loss: Type.Optional(Type.Enum(['fp32', 'half', 'chunked'], {
+    description: 'Cross-entropy over the vocabulary: fp32 upcast of the full logits (HF transformers, autocast), half (16-bit, no upcast) or chunked (torchtune CEWithChunkedOutputLoss). Default: fp32.',
+  })),
+  compile: Type.Optional(Type.Boolean({ description: 'torch.compile on the decoder layers and loss (fused pointwise kernels, fewer saved activations). Default: false.' })),
+  activationOffload: Type.Optional(Type.Boolean({ description: 'Saved activations moved to host memory during forward and fetched back for backward. Default: false.' })),
   datasetTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e15, description: 'Tokens in the training set; gives trainingHours and cost.' })),
   epochs: Type.Optional(positive(10_000, 'Passes over datasetTokens. Default: 1.')),
 }, { additionalProperties: false, description: 'The training run.' })
@@ -87,7 +92,9 @@ export const HardwareSchema = Type.Object({
   gpu: Type.Union([CatalogIdSchema, GpuSpecSchema], { description: 'A GPU catalog id or an inline accelerator.' }),
   count: Type.Optional(int(1, 4096, 'Number of GPUs. Default: 1.')),
   sharding: Type.Optional(Type.Enum(['none', 'ddp', 'zero1', 'zero2', 'zero3', 'fsdp'], { description: 'How model state is split across GPUs. Default: none.' })),
-  offload: Type.Optional(Type.Enum(['none', 'optimizer', 'optimizer-and-params'], { description: 'What is offloaded to host memory. Default: none.' })),
+  offload: Type.Optional(Type.Enum(['none', 'optimizer', 'optimizer-and-params'], { description: 'What is offloaded to host memory; optimizer-and-params needs sharding zero3 or fsdp. Default: none.' })),
+  gpusPerNode: Type.Optional(int(1, 64, 'GPUs per server; collectives among more GPUs cross the network. Default: 8.')),
+  networkGBps: Type.Optional(positive(10_000, 'Network bandwidth per GPU between servers, both directions summed, GB/s. Default: 50 (200 Gb/s InfiniBand HDR).')),
 }, { additionalProperties: false, description: 'The accelerators.' })
 
 export const PricingSchema = Type.Object({
