@@ -91,7 +91,7 @@ const LOSS_CHUNKS = 8
  * Layers whose saved activations are on the GPU while the rest are offloaded: the one whose
  * backward runs and the next, fetched ahead on a side stream (torchtune OffloadActivations).
  */
-const OFFLOAD_LAYERS_IN_FLIGHT = 2
+export const OFFLOAD_LAYERS_IN_FLIGHT = 2
 
 /**
  * Bytes per vocabulary entry per token that the loss holds at its peak.

@@ -12,7 +12,7 @@ import {
   KERNELS_PER_LAYER_FORWARD, KERNELS_PER_LAYER_FORWARD_COMPILED,
   PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
 } from './gpu-efficiency.ts'
-import { activationBytes, type ActivationDetail } from './memory.ts'
+import { OFFLOAD_LAYERS_IN_FLIGHT, activationBytes, type ActivationDetail } from './memory.ts'
 import type { TrainingPlan } from './methods.ts'
 import type { EstimateInput } from './types.ts'
 
@@ -93,7 +93,13 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const commMicro = n <= 1 ? 0 : sharded ? (ring * (weightBytes * (1 + region / L) + gradBytes)) / linkBw : zero2 ? (ring * gradBytes) / linkBw : 0
   const commStep = n > 1 && !sharded ? ((zero2 ? 1 : 2) * ring * gradBytes) / linkBw : 0
   const hooks = sharded ? passes * SHARDED_LAYER_SECONDS : 0
-  const computeMicro = compute + elementwise + launch + dequantization
+  // Activation offloading copies what the layers out of flight save to the host in forward and back in
+  // backward, one PCIe direction each, on a side stream: only what exceeds the compute time shows.
+  const offloaded = t.activationOffload
+    ? tokens * Math.max(0, region - OFFLOAD_LAYERS_IN_FLIGHT) * (ac ? activationBytes(t.precision) * a.hidden : act.perLayerPerToken)
+    : 0
+  const offloadTransfer = (2 * offloaded) / ((PCIE_GBPS / 2) * 1e9)
+  const computeMicro = compute + elementwise + launch + dequantization + Math.max(0, offloadTransfer - (compute + elementwise))
   // Prefetching hides at most COMM_OVERLAP of the collectives, and no more than that share of the compute time.
   const micro = computeMicro + hooks + Math.max(commMicro - COMM_OVERLAP * computeMicro, commMicro * (1 - COMM_OVERLAP))
 

@@ -72,6 +72,16 @@ describe('time', () => {
     expect(comm('zero2', 8)).toBeGreaterThan(comm('zero2', 1))
   })
 
+  it('activation offloading costs the PCIe transfer time the compute does not hide', () => {
+    const run = (activationOffload: boolean) => estimateCore(input({ method: { type: 'lora' }, training: { activationOffload } })).internals.speed
+    const off = run(false)
+    // 2,048 tokens × 30 layers out of flight × 139,968 B saved per layer and token, to the host and
+    // back at 32 GB/s each way (PCIe Gen4 x16 assumed), against this micro-step's matmul and kernel time.
+    const transfer = (2 * 2048 * 30 * 139_968) / 32e9
+    expect(transfer).toBeGreaterThan(off.breakdown.compute + off.breakdown.elementwise)
+    expect(run(true).stepSeconds - off.stepSeconds).toBeCloseTo(transfer - off.breakdown.compute - off.breakdown.elementwise, 9)
+  })
+
   it('torch.compile launches 12 kernels per layer and pass instead of 32', () => {
     const launch = (compile: boolean) => estimateCore(input({ method: { type: 'full' }, training: { compile } })).internals.speed.breakdown.launch
     // 32 layers forward + 32 backward × 2 = 96 layer passes × 12 µs, plus 10 ms of host time per micro-step.
