@@ -83,6 +83,22 @@ describe('defaults', () => {
     expect(res.body).not.toMatch(/secret internals|app\.ts|stack/)
   })
 
+  it('refuses GraphQL documents that are too deep, too aliased or too costly, naming the limit', async () => {
+    const askOf = (target: FastifyInstance) => async (query: string) =>
+      (await target.inject({ method: 'POST', url: '/graphql', payload: { query } })).json() as { errors?: { extensions?: { code?: string } }[] }
+    const ask = askOf(app)
+    // Cheap but deep: only the depth limit can refuse it.
+    const shallow = await start({ GRAPHQL_MAX_DEPTH: '2' })
+    expect((await askOf(shallow)('{ gpus(first: 1) { edges { node { id } } } }')).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP')
+    expect((await askOf(shallow)('{ gpu(id: "a100-80gb") { id } }')).errors).toBeUndefined()
+    const aliased = `{ ${Array.from({ length: 31 }, (_, i) => `g${i}: gpu(id: "a100-80gb") { id }`).join(' ')} }`
+    expect((await ask(aliased)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_MANY_ALIASES')
+    const costly = '{ gpus(first: 200) { edges { node { prices { gpu { prices { id } } } } } } }'
+    expect((await ask(costly)).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY')
+    const fine = await ask('{ gpus(first: 2) { edges { node { id } } } }')
+    expect(fine.errors).toBeUndefined()
+  })
+
   it('fails readiness while draining, liveness stays up', async () => {
     const other = await start()
     expect((await other.inject({ url: '/health/ready' })).statusCode).toBe(200)

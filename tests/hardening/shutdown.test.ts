@@ -10,6 +10,7 @@ import { INLINE_ESTIMATE, LLAMA_2_7B_PARAMETERS } from './fixtures.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const DRAIN_MS = 1_000
+const ADMIN_KEY = 'shutdown-test-admin-key-must-never-be-logged'
 
 let database: TestDatabase
 beforeAll(async () => { database = await createTestDatabase() })
@@ -28,7 +29,7 @@ it('SIGTERM: ready turns 503, the in-flight request completes, the process exits
     cwd: ROOT,
     env: {
       ...process.env, DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info',
-      SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_MS), SHUTDOWN_GRACE_MS: '5000',
+      SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_MS), SHUTDOWN_GRACE_MS: '5000', ADMIN_API_KEY: ADMIN_KEY,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -49,7 +50,7 @@ it('SIGTERM: ready turns 503, the in-flight request completes, the process exits
   // Headers and half the body now; the rest only after SIGTERM, once the listener has closed.
   const body = JSON.stringify(INLINE_ESTIMATE)
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request({ port, method: 'POST', path: '/v1/estimates', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request({ port, method: 'POST', path: '/v1/estimates', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${ADMIN_KEY}`, 'x-request-id': 'shutdown-test-1' } }, (res) => {
       let text = ''
       res.on('data', (chunk: Buffer) => { text += chunk.toString() })
       res.on('end', () => resolve({ status: res.statusCode!, body: text }))
@@ -74,4 +75,10 @@ it('SIGTERM: ready turns 503, the in-flight request completes, the process exits
   expect(JSON.parse(answer.body).parameters.total).toBe(LLAMA_2_7B_PARAMETERS)
   expect(await exited).toBe(0)
   expect(output).toContain('shutting down')
+  // Every log line of the request carries its id; the API key appears in none.
+  const lines = output.split('\n').filter((line) => line.includes('"url":"/v1/estimates"') || line.includes('"responseTime"'))
+  expect(lines.length).toBeGreaterThan(0)
+  for (const line of lines) expect(JSON.parse(line).reqId).toBeTypeOf('string')
+  expect(output).toContain('"reqId":"shutdown-test-1"')
+  expect(output).not.toContain(ADMIN_KEY)
 }, 60_000)
