@@ -2,7 +2,8 @@
 // p90 absolute percentage error for memory and tokens/s, ours and each peer's.
 // `--json` prints the full report instead.
 
-import { runCalibration, type CalibrationReport, type Comparison } from '../calibration/run.ts'
+import { loadCases, runCalibration, type CalibrationReport, type Comparison } from '../calibration/run.ts'
+import { withStatedSettings } from '../calibration/stated-settings.ts'
 
 const pct = (x: number | null) => (x === null ? '   n/a' : `${(100 * x).toFixed(1).padStart(5)}%`)
 const gb = (x: number | null) => (x === null ? '    n/a' : (x / 1e9).toFixed(2).padStart(7))
@@ -20,12 +21,17 @@ function table(report: CalibrationReport, title: string, pick: 'memory' | 'speed
   }
 }
 
+type Summary = CalibrationReport['summary'][string]
+const line = (name: string, s: Summary) => {
+  const f = (e: Summary['memory']) => (e ? `median ${pct(e.median)}  p90 ${pct(e.p90)}  n=${e.n}` : 'n/a')
+  return `${name.padEnd(14)} memory: ${f(s.memory).padEnd(40)} tokens/s: ${f(s.speed)}`
+}
+
 function summary(report: CalibrationReport) {
   console.log('\nSummary: absolute percentage error (median / p90, n cases)')
-  for (const [name, s] of Object.entries(report.summary)) {
-    const f = (e: typeof s.memory) => (e ? `median ${pct(e.median)}  p90 ${pct(e.p90)}  n=${e.n}` : 'n/a')
-    console.log(`${name.padEnd(14)} memory: ${f(s.memory).padEnd(40)} tokens/s: ${f(s.speed)}`)
-  }
+  for (const [name, s] of Object.entries(report.summary)) console.log(line(name, s))
+  const stated = runCalibration(withStatedSettings(loadCases())).summary.ours!
+  console.log(`\nWith the settings the sources state that the requests cannot carry (calibration/stated-settings.ts):\n${line('ours', stated)}`)
 }
 
 const report = runCalibration()
