@@ -83,6 +83,7 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   Precision: enumOf(TrainingSchema.properties.precision),
   Optimizer: enumOf(TrainingSchema.properties.optimizer),
   Attention: enumOf(TrainingSchema.properties.attention),
+  Loss: enumOf(TrainingSchema.properties.loss),
   Sharding: enumOf(HardwareSchema.properties.sharding),
   Offload: enumOf(HardwareSchema.properties.offload),
   PricingModel: enumOf(PricingSchema.properties.pricingModel),
