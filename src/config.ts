@@ -34,7 +34,7 @@ export const ConfigSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated origins allowed by CORS ("*" = any); empty = no CORS' }),
   GRAPHQL_MAX_DEPTH: Type.Integer({ minimum: 1, default: 10, description: 'deepest GraphQL selection accepted' }),
   GRAPHQL_MAX_ALIASES: Type.Integer({ minimum: 0, default: 30, description: 'most aliases in one GraphQL document' }),
-  GRAPHQL_MAX_COST: Type.Integer({ minimum: 1, default: 5_000, description: 'highest static cost of one GraphQL operation' }),
+  GRAPHQL_MAX_COST: Type.Integer({ minimum: 1, default: 10_000, description: 'highest static cost of one GraphQL operation' }),
   // Database resilience (src/db/client.ts, src/db/catalog-sync.ts).
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10, description: 'PostgreSQL connections per replica' }),
   DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2_000, description: 'give up connecting to PostgreSQL after this' }),

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: '',
       GRAPHQL_MAX_DEPTH: 10,
       GRAPHQL_MAX_ALIASES: 30,
-      GRAPHQL_MAX_COST: 5_000,
+      GRAPHQL_MAX_COST: 10_000,
       DB_POOL_MAX: 10,
       DB_CONNECT_TIMEOUT_MS: 2_000,
       DB_QUERY_TIMEOUT_MS: 5_000,
