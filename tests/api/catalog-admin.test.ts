@@ -155,4 +155,20 @@ describe.each(ENGINES)('catalog writes on %s', (engine) => {
     expect(unknownGpu.statusCode).toBe(404)
     expect(unknownGpu.json().detail).toContain('no-such-gpu')
   })
+
+  test('concurrent appends to one series leave one open price and no overlapping intervals', async () => {
+    const series = { gpuId: 'l4', provider: 'racecloud', region: 'r1', pricingModel: 'spot' }
+    const months = ['01', '02', '03', '04', '05', '06', '07', '08']
+    const results = await Promise.all(months.map((m, i) => t.call({
+      method: 'POST', url: '/v1/prices', ...asAdmin,
+      payload: { ...series, usdPerGpuHour: 1 + i / 10, effectiveFrom: `2026-${m}-01T00:00:00Z` },
+    })))
+    // Whatever the order they ran in: each either appended after the latest or was refused.
+    expect(results.every((r) => r.statusCode === 201 || (r.statusCode === 409 && r.json().code === 'PRICE_NOT_AFTER_LATEST'))).toBe(true)
+    const rows = await t.app.db.prisma.pricePoint.findMany({ where: { provider: 'racecloud' }, orderBy: { effectiveFrom: 'asc' } })
+    expect(rows.length).toBe(results.filter((r) => r.statusCode === 201).length)
+    expect(rows.filter((r) => r.effectiveTo === null)).toHaveLength(1)
+    expect(rows.at(-1)!.effectiveTo).toBeNull()
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.effectiveTo).toEqual(rows[i]!.effectiveFrom)
+  })
 })
