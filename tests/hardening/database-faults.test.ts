@@ -167,7 +167,7 @@ describe('connections killed mid-load (pg_terminate_backend from an admin connec
 
   beforeAll(async () => {
     database = await createTestDatabase()
-    t = await startPgApp(database.url, { DB_POOL_MAX: '4' })
+    t = await startPgApp(database.url, { DB_POOL_MAX: '4', RATE_LIMIT_MAX: '0' })
     admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
     await admin.connect()
   })
