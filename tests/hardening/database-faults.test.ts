@@ -4,6 +4,7 @@
 // catalog reads come from cache marked stale, writes fail fast with 503 DATABASE_UNAVAILABLE and
 // Retry-After, nothing is half-written, and the service recovers without a restart.
 import net from 'node:net'
+import type { InjectOptions } from 'fastify'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from '../helpers/postgres.ts'
@@ -89,7 +90,7 @@ describe('PostgreSQL unreachable (through a proxy the test closes and reopens)',
     await database?.drop()
   })
 
-  const call = (options: Parameters<PgApp['app']['inject']>[0]) => t.app.inject(options)
+  const call = (options: InjectOptions) => t.app.inject(options)
 
   it('refused connections: reads from cache (stale), inline estimates answer, writes 503 at once, then recovery', async () => {
     // Warm what an outage will need: catalog pages, the GPU and the price an estimate by id uses.

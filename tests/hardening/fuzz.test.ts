@@ -116,7 +116,7 @@ describe('REST', () => {
 
   const urlOf = (op: Operation, params: Record<string, unknown>, query: Record<string, unknown>) => {
     const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])))
-    const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()
     return search ? `${path}?${search}` : path
   }
 
@@ -172,7 +172,7 @@ describe('GraphQL', () => {
     const value = (): fc.Arbitrary<unknown> => {
       if (inner.startsWith('[')) return fc.array(input((nullable as unknown as { ofType: GraphQLInputType }).ofType, depth + 1), { maxLength: 3 })
       const t = schema.getType(inner)!
-      if ('getValues' in t) return fc.constantFrom(...(t as { getValues(): { name: string }[] }).getValues().map((v) => v.name))
+      if ('getValues' in t) return fc.constantFrom(...(t as unknown as { getValues(): { name: string }[] }).getValues().map((v) => v.name))
       if ('getFields' in t) {
         const fields = (t as { getFields(): Record<string, { type: GraphQLInputType }> }).getFields()
         const required = Object.entries(fields).filter(([, f]) => String(f.type).endsWith('!')).map(([k]) => k)
