@@ -126,8 +126,11 @@ describe('PostgreSQL unreachable (through a proxy the test closes and reopens)',
     expect((await call({ url: '/health/ready' })).statusCode).toBe(503)
     expect((await call({ url: '/health/live' })).statusCode).toBe(200)
 
+    expect(t.app.catalogSync?.listening).toBe(false)
+
     await proxy.open()
     await eventually(async () => (await call({ url: '/health/ready' })).statusCode === 200, 5_000)
+    await eventually(async () => t.app.catalogSync?.listening === true, 5_000)
     const after = await call({ method: 'POST', url: '/v1/scenarios', headers: asAdmin, payload: scenario('after outage') })
     expect(after.statusCode, after.body).toBe(201)
     // The next version check (every 200 ms here) clears the outage and reloads the catalog.
@@ -225,6 +228,8 @@ describe('connections killed mid-load (pg_terminate_backend from an admin connec
 
     // Recovery without a restart, then the books: every acknowledged scenario is stored, whole.
     await eventually(async () => (await t.app.inject({ url: '/health/ready' })).statusCode === 200, 5_000)
+    // The LISTEN connection was killed too; it comes back by itself.
+    await eventually(async () => t.app.catalogSync?.listening === true, 5_000)
     const after = await t.app.inject({ method: 'POST', url: '/v1/scenarios', headers: asAdmin, payload: scenario('after the storm') })
     expect(after.statusCode).toBe(201)
     const rows = await t.db.query<{ id: string; result: unknown }>(`SELECT id, result FROM scenarios WHERE team = 'faults'`)
