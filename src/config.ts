@@ -39,6 +39,7 @@ export const ConfigSchema = Type.Object({
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10, description: 'PostgreSQL connections per replica' }),
   DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2_000, description: 'give up connecting to PostgreSQL after this' }),
   DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000, description: 'give up on one PostgreSQL query after this' }),
+  AUTH_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long a replica trusts an API key lookup (a revocation elsewhere applies within it)' }),
   CATALOG_VERSION_TTL_MS: Type.Integer({ minimum: 50, default: 1_000, description: 'how often a replica checks the catalog version (fallback to LISTEN/NOTIFY)' }),
   METRICS_ENABLED: Type.Boolean({ default: true, description: 'serve Prometheus metrics at /metrics' }),
 })

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       DB_POOL_MAX: 10,
       DB_CONNECT_TIMEOUT_MS: 2_000,
       DB_QUERY_TIMEOUT_MS: 5_000,
+      AUTH_CACHE_TTL_MS: 10_000,
       CATALOG_VERSION_TTL_MS: 1_000,
       METRICS_ENABLED: true,
     })

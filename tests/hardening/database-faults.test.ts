@@ -97,6 +97,11 @@ describe('PostgreSQL unreachable (through a proxy the test closes and reopens)',
     expect((await call({ url: '/v1/models?limit=5' })).statusCode).toBe(200)
     expect((await call({ url: '/v1/prices?gpu=a100-80gb' })).statusCode).toBe(200)
     expect((await call({ method: 'POST', url: '/v1/estimates', payload: CATALOG_ESTIMATE })).statusCode).toBe(200)
+    // A stored key, used once before the outage (what a client that was already working did).
+    const created = await call({ method: 'POST', url: '/v1/keys', headers: asAdmin, payload: { name: 'platform', role: 'editor' } })
+    expect(created.statusCode, created.body).toBe(201)
+    const storedKey = { authorization: `Bearer ${created.json().key}` }
+    expect((await call({ method: 'POST', url: '/v1/estimates', headers: storedKey, payload: INLINE_ESTIMATE })).statusCode).toBe(200)
 
     await proxy.refuse()
     // The version poll (every 200 ms here) notices.
@@ -105,6 +110,8 @@ describe('PostgreSQL unreachable (through a proxy the test closes and reopens)',
     const inline = await call({ method: 'POST', url: '/v1/estimates', payload: INLINE_ESTIMATE })
     expect(inline.statusCode).toBe(200)
     expect(inline.json().parameters.total).toBe(LLAMA_2_7B_PARAMETERS)
+    // Its holder keeps estimating: the key is known from memory.
+    expect((await call({ method: 'POST', url: '/v1/estimates', headers: storedKey, payload: INLINE_ESTIMATE })).statusCode).toBe(200)
     const byId = await call({ method: 'POST', url: '/v1/estimates', payload: CATALOG_ESTIMATE })
     expect(byId.statusCode, byId.body).toBe(200)
     expect(byId.json().parameters.total).toBe(LLAMA_2_7B_PARAMETERS)

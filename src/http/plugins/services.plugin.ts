@@ -4,6 +4,7 @@
 // routes pass to the services, which decide what that caller may do.
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
+import { withKeyCache } from '../../db/api-key-cache.repository.ts'
 import { createApiKeyRepository } from '../../db/api-key.repository.ts'
 import { createCatalogAdminRepository } from '../../db/catalog-admin.repository.ts'
 import { createReportRepository } from '../../db/report.repository.ts'
@@ -38,7 +39,7 @@ export interface ServicesPluginOptions {
 
 export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) => {
   const access = new AccessPolicy(config.REQUIRE_AUTH)
-  const auth = new AuthService(createApiKeyRepository(app.db.prisma), access, config.ADMIN_API_KEY)
+  const auth = new AuthService(withKeyCache(createApiKeyRepository(app.db.prisma), config.AUTH_CACHE_TTL_MS), access, config.ADMIN_API_KEY)
   app.decorate('auth', auth)
   const estimates = new EstimateService(app.catalog, access)
   app.decorate('estimates', estimates)
