@@ -51,7 +51,7 @@ export const resiliencePlugin = fp<{ config: Config }>(async (app, { config }) =
   app.decorate('drain', () => { draining = true })
   app.decorate('draining', { getter: () => draining })
   app.addHook('onRequest', async (request, reply) => {
-    if (draining && request.url === '/health/ready') {
+    if (draining && request.url.split('?')[0] === '/health/ready') {
       return reply.code(503).header('retry-after', 5).send({ status: 'unavailable' })
     }
   })
