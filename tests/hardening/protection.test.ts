@@ -150,6 +150,18 @@ describe('limits', () => {
     expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200)
   })
 
+  it('limits API key guessing per IP before authentication; callers without a key are unaffected', async () => {
+    // RATE_LIMIT_MAX 20 → at least 10 rejected keys per window.
+    const app = await start({ RATE_LIMIT_MAX: '20' })
+    const guess = (i: number) => app.inject({ url: '/v1/gpus?limit=1', headers: { authorization: `Bearer fte_guess${i}` } })
+    for (let i = 0; i < 10; i++) expect((await guess(i)).statusCode).toBe(401)
+    const limited = await guess(10)
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringContaining('rejected API keys') })
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await app.inject({ url: '/v1/gpus?limit=1' })).statusCode).toBe(200)
+  })
+
   it('rejects a body over BODY_LIMIT_BYTES with 413 problem+json', async () => {
     const app = await start({ BODY_LIMIT_BYTES: '1024' })
     const res = await app.inject({ method: 'POST', url: '/v1/estimates', payload: { ...INLINE_ESTIMATE, model: { ...INLINE_ESTIMATE.model, name: 'x'.repeat(2000) } } })

@@ -20,11 +20,15 @@ const DOCS_CSP = "default-src 'self'; base-uri 'self'; font-src 'self' data:; fr
 
 /** Seconds a client is asked to wait after the service shed its request. */
 const OVERLOAD_RETRY_AFTER_S = 5
+/** Bad API keys an IP may present per rate-limit window: a tenth of the request budget, at least 10. */
+const authFailureBudget = (config: Config) => Math.max(10, Math.floor(config.RATE_LIMIT_MAX / 10))
+/** Clients tracked for failed authentication; the oldest are forgotten beyond this. */
+const MAX_TRACKED_CLIENTS = 10_000
 
 export class RateLimitedError extends AppError {
   override readonly name = 'RateLimitedError'
-  constructor(readonly retryAfterSeconds: number, max: number) {
-    super('RATE_LIMITED', 429, `More than ${max} requests in the window; retry after ${retryAfterSeconds} s`)
+  constructor(readonly retryAfterSeconds: number, max: number, what = 'requests') {
+    super('RATE_LIMITED', 429, `More than ${max} ${what} in the window; retry after ${retryAfterSeconds} s`)
   }
 }
 
@@ -38,7 +42,7 @@ export class OverloadedError extends AppError {
 /**
  * The caller a limit applies to: the authenticated key when there is one (teams behind one NAT
  * keep separate budgets), else the client IP. It runs after authentication, so inventing keys
- * cannot buy a fresh budget: an unknown key never gets this far.
+ * cannot buy a fresh budget: an unknown key never gets this far (and guessing is limited apart).
  */
 function rateLimitKey(request: FastifyRequest): string {
   const actor = request.serviceContext?.actor
@@ -81,6 +85,28 @@ export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) =
   }
 
   if (config.RATE_LIMIT_MAX > 0) {
+    // Every presented key costs a lookup before the per-key limit can apply, so guessing keys is
+    // limited on its own, per IP and before authentication; requests without a key are not affected.
+    const budget = authFailureBudget(config)
+    const failures = new Map<string, { count: number; resetAt: number }>()
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.headers.authorization) return
+      const entry = failures.get(request.ip)
+      if (!entry || entry.count < budget) return
+      const wait = Math.ceil((entry.resetAt - Date.now()) / 1000)
+      if (wait <= 0) { failures.delete(request.ip); return }
+      reply.header('retry-after', wait)
+      throw new RateLimitedError(wait, budget, 'rejected API keys')
+    })
+    app.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode !== 401 || !request.headers.authorization) return
+      const now = Date.now()
+      const entry = failures.get(request.ip)
+      if (entry && entry.resetAt > now) entry.count++
+      else failures.set(request.ip, { count: 1, resetAt: now + config.RATE_LIMIT_WINDOW_MS })
+      if (failures.size > MAX_TRACKED_CLIENTS) failures.delete(failures.keys().next().value!)
+    })
+
     await app.register(rateLimit, {
       global: true,
       hook: 'preHandler',
