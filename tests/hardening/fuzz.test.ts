@@ -14,7 +14,8 @@ import { CATALOG_ESTIMATE, INLINE_ESTIMATE, asAdmin, startPgApp, type PgApp } fr
 import { exampleVariants, mutations, schemaGenerator, type Generator, type Schema } from './schema-arbitrary.ts'
 
 /** Cases per route: valid and mutated. The planning searches are slow on purpose, so they get fewer valid ones. */
-const RUNS = { valid: 60, invalid: 60, slowValid: 12 }
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1) // FUZZ_SCALE=10 for a deeper local run
+const RUNS = { valid: 60 * SCALE, invalid: 60 * SCALE, slowValid: 12 * SCALE, graphql: 25 * SCALE, graphqlInvalid: 15 * SCALE }
 const SLOW_ROUTES = /^\/v1\/(recommendations|comparisons|plans|estimates\/inverse|serving)$/
 const SKIP_PATHS = /^\/(graphql|docs)/
 
@@ -106,8 +107,9 @@ describe('REST', () => {
     expect(operations.length).toBeGreaterThan(25)
   })
 
-  const request = (op: Operation) => fc.record({
-    params: fc.record(Object.fromEntries(op.params.map((p) => [p.name, fc.oneof(fc.constantFrom(...known), generator.valid(p.schema))]))),
+  /** `validParams`: path parameters from real ids only, so a mutation elsewhere is the only fault. */
+  const request = (op: Operation, validParams = false) => fc.record({
+    params: fc.record(Object.fromEntries(op.params.map((p) => [p.name, validParams ? fc.constantFrom(...known) : fc.oneof(fc.constantFrom(...known), generator.valid(p.schema))]))),
     query: fc.record(Object.fromEntries(op.query.map((q) => [q.name, generator.valid(q.schema)])), { requiredKeys: op.query.filter((q) => q.required).map((q) => q.name) }),
     body: !op.body ? fc.constant(undefined)
       : EXAMPLES[`${op.method} ${op.path}`] ? fc.oneof(generator.valid(op.body), exampleVariants(generator, op.body, EXAMPLES[`${op.method} ${op.path}`]!), exampleVariants(generator, op.body, EXAMPLES[`${op.method} ${op.path}`]!))
@@ -129,11 +131,11 @@ describe('REST', () => {
         checkRest(res, `${op.method} ${op.path} ${JSON.stringify(body)?.slice(0, 300)}`)
       }), { numRuns: SLOW_ROUTES.test(op.path) ? RUNS.slowValid : RUNS.valid })
     }
-  }, 120_000)
+  }, 120_000 * SCALE)
 
   it('refuses every single-field mutation with a 400 naming that field', async () => {
     for (const op of operations.filter((o) => o.body || o.query.length > 0)) {
-      const mutated = fc.tuple(request(op), fc.nat()).map(([req, pick]) => {
+      const mutated = fc.tuple(request(op, true), fc.nat()).map(([req, pick]) => {
         const candidates = [
           ...(op.body ? mutations(generator, op.body, req.body).map((m) => ({ ...m, where: 'body' as const })) : []),
           ...op.query.flatMap((q) => {
@@ -157,7 +159,7 @@ describe('REST', () => {
         if (!named) throw new Error(`${label} → 400 without ${mutation.pointer}: ${JSON.stringify(problem!.errors)}`)
       }), { numRuns: RUNS.invalid })
     }
-  }, 120_000)
+  }, 120_000 * SCALE)
 })
 
 describe('GraphQL', () => {
@@ -255,9 +257,9 @@ describe('GraphQL', () => {
       const variables = examples ? fc.oneof(generated, fc.constantFrom(...examples)) : generated
       const slow = /recommend|compare|plan|inverse|serving/i.test(field.name)
       await fc.assert(fc.asyncProperty(variables, async (vars) => { await run(query, vars, `${kind} ${field.name} ${JSON.stringify(vars).slice(0, 300)}`) }),
-        { numRuns: slow ? RUNS.slowValid : 25 })
+        { numRuns: slow ? RUNS.slowValid : RUNS.graphql })
     }
-  }, 120_000)
+  }, 120_000 * SCALE)
 
   it('refuses variables of the wrong type, naming the variable', async () => {
     for (const { kind, field } of operations.filter((o) => o.field.args.length > 0)) {
@@ -271,7 +273,7 @@ describe('GraphQL', () => {
       await fc.assert(fc.asyncProperty(wrong, async ({ vars, name }) => {
         const body = await run(query, vars, `${kind} ${field.name} bad $${name}`)
         if (!body.errors?.some((e) => e.message.includes(`$${name}`))) throw new Error(`${kind} ${field.name}: bad $${name} not named: ${JSON.stringify(body).slice(0, 400)}`)
-      }), { numRuns: 15 })
+      }), { numRuns: RUNS.graphqlInvalid })
     }
-  }, 60_000)
+  }, 60_000 * SCALE)
 })
