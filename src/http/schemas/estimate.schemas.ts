@@ -1,7 +1,7 @@
 // TypeBox schemas of POST /v1/estimates, field for field as shared/design/estimate-contract.md fixes
 // them. Defaults are documented here and applied by the engine's applyDefaults (one source), so
 // GraphQL, which bypasses these schemas, gets the same defaults.
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 
 const int = (minimum: number, maximum: number, description: string) =>
   Type.Integer({ minimum, maximum, description })
@@ -130,7 +130,14 @@ export type ModelSpecBody = Static<typeof ModelSpecSchema>
 export type GpuSpecBody = Static<typeof GpuSpecSchema>
 
 const bytes = (description: string) => Type.Integer({ minimum: 0, description: `${description} (bytes)` })
-const nullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
+/**
+ * `T | null` as a list of types rather than anyOf: fast-json-stringify writes a type list with a
+ * typeof check, but runs a schema validator on every value to pick an anyOf branch (7 % of the
+ * estimate route's CPU time). Same JSON Schema meaning, same OpenAPI 3.1 meaning.
+ */
+const orNull = <T extends TSchema & { type: string }>(schema: T, description: string) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'], description })
+const nullableNumber = (description: string) => orNull(Type.Number(), description)
 
 export const MemoryBreakdownSchema = Type.Object({
   weightsBytes: bytes('Model weights held by one GPU'),
@@ -150,12 +157,12 @@ export const WarningSchema = Type.Object({
 export const PriceUsedSchema = Type.Object({
   source: Type.Enum(['request', 'catalog'], { description: 'request = usdPerGpuHour given in the body; catalog = looked up.' }),
   usdPerGpuHour: Type.Number({ description: 'Price per GPU-hour used, USD.' }),
-  pricePointId: Type.Union([Type.String(), Type.Null()], { description: 'Catalog price point id, null for request prices.' }),
-  gpuId: Type.Union([Type.String(), Type.Null()], { description: 'Catalog GPU id.' }),
-  provider: Type.Union([Type.String(), Type.Null()], { description: 'Provider of the price.' }),
-  region: Type.Union([Type.String(), Type.Null()], { description: 'Region of the price.' }),
-  pricingModel: Type.Union([Type.String(), Type.Null()], { description: 'on-demand, spot or reserved.' }),
-  effectiveFrom: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Start of the price\'s validity.' }),
+  pricePointId: orNull(Type.String(), 'Catalog price point id, null for request prices.'),
+  gpuId: orNull(Type.String(), 'Catalog GPU id.'),
+  provider: orNull(Type.String(), 'Provider of the price.'),
+  region: orNull(Type.String(), 'Region of the price.'),
+  pricingModel: orNull(Type.String(), 'on-demand, spot or reserved.'),
+  effectiveFrom: orNull(Type.String({ format: 'date-time' }), 'Start of the price\'s validity.'),
 }, { description: 'A price the estimate used.' })
 
 export const EstimateResultSchema = Type.Object({
@@ -197,9 +204,9 @@ export const EstimateResultSchema = Type.Object({
   warnings: Type.Array(WarningSchema, { description: 'Things to check before renting.' }),
   pricesUsed: Type.Array(PriceUsedSchema, { description: 'The prices this estimate used (empty when unpriced).' }),
   resolved: Type.Object({
-    modelId: Type.Union([Type.String(), Type.Null()], { description: 'Catalog id of the model, null for inline specs.' }),
+    modelId: orNull(Type.String(), 'Catalog id of the model, null for inline specs.'),
     modelName: Type.String({ description: 'Name of the model.' }),
-    gpuId: Type.Union([Type.String(), Type.Null()], { description: 'Catalog id of the GPU, null for inline specs.' }),
+    gpuId: orNull(Type.String(), 'Catalog id of the GPU, null for inline specs.'),
     gpuName: Type.String({ description: 'Name of the GPU.' }),
   }, { description: 'What the catalog ids resolved to.' }),
 }, { description: 'The estimate (shared/design/estimate-contract.md).' })
