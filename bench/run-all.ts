@@ -93,6 +93,8 @@ async function startServer(databaseUrl: string): Promise<Server> {
 
 async function load(name: string, base: string, options: Partial<autocannon.Options> = {}, seconds = DURATION_S): Promise<Row> {
   const result = await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, ...options })
+  // Let the server's event-loop sample settle, or load shedding answers the next run's first requests.
+  await sleep(2_000)
   const errors = result.errors + result.timeouts + result.non2xx
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors }
 }
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
         const res = await fetch(`${server.base}/v1/reports/costs?groupBy=${groupBy}`)
         const body = await res.json() as { rows: unknown[]; totals: { scenarios: number } }
         reportTimes.push(performance.now() - t0)
-        if (!res.ok) throw new Error(`cost report: ${res.status}`)
+        if (!res.ok) throw new Error(`cost report: ${res.status} ${JSON.stringify(body)}`)
         if (i === 0 && groupBy === 'team') report.push(`cost report rows (groupBy=team): ${body.rows.length}, scenarios counted: ${body.totals.scenarios.toLocaleString('en')}`)
       }
     }
