@@ -3,6 +3,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { QUIET_LIMITS } from '../helpers/app.ts'
 import { openFreshDatabase, type Engine } from '../helpers/databases.ts'
 
 /** A valid ADMIN_API_KEY: tests send it as `Bearer ${ADMIN_KEY}` to act as the bootstrap admin. */
@@ -17,9 +18,7 @@ export interface ApiTestApp {
 
 export async function startApiApp(engine: Engine, env: Record<string, string> = {}): Promise<ApiTestApp> {
   const database = await openFreshDatabase(engine)
-  // Load shedding and rate limits are tested where they live; here they would only add flakiness
-  // (the first PGlite queries block the event loop for longer than the shedding threshold).
-  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', RATE_LIMIT_MAX: '0', ...env })
+  const config = loadConfig({ ...QUIET_LIMITS, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...env })
   const app = await buildApp(config, { db: database.db, logger: false })
   await app.ready()
   return {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { sha256 } from '../../src/services/auth.service.ts'
+import { QUIET_LIMITS } from '../helpers/app.ts'
 import { ENGINES } from '../helpers/databases.ts'
 import { ADMIN_KEY, asAdmin, startApiApp, type ApiTestApp } from './api-test-app.ts'
 
@@ -205,7 +206,7 @@ describe.each(ENGINES)('estimates and planning on %s', (engine) => {
   })
 
   test('REQUIRE_AUTH=true closes estimates and catalog reads to anonymous callers', async () => {
-    const app = await buildApp(loadConfig({ REQUIRE_AUTH: 'true', ADMIN_API_KEY: ADMIN_KEY, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', RATE_LIMIT_MAX: '0' }), { db: t.app.db, prepareDatabase: false, logger: false })
+    const app = await buildApp(loadConfig({ ...QUIET_LIMITS, REQUIRE_AUTH: 'true', ADMIN_API_KEY: ADMIN_KEY }), { db: t.app.db, prepareDatabase: false, logger: false })
     try {
       const reader = (await t.app.auth.issue({ name: 'reader', role: 'reader' })).key
       const anonymous = await app.inject({ method: 'POST', url: '/v1/estimates', payload: LORA })

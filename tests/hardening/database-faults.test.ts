@@ -178,7 +178,7 @@ describe('connections killed mid-load (pg_terminate_backend from an admin connec
 
   beforeAll(async () => {
     database = await createTestDatabase()
-    t = await startPgApp(database.url, { DB_POOL_MAX: '4', RATE_LIMIT_MAX: '0' })
+    t = await startPgApp(database.url, { DB_POOL_MAX: '4' })
     admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
     await admin.connect()
   })

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createDb, type Db } from '../../src/db/client.ts'
+import { QUIET_LIMITS } from '../helpers/app.ts'
 
 /** Llama-2-7B (config.json of meta-llama/Llama-2-7b-hf) on an inline A100 with an explicit price: never touches the database. */
 export const INLINE_ESTIMATE = {
@@ -35,7 +36,7 @@ export interface PgApp {
 /** An app on PostgreSQL at `url`, with the production timeouts (short ones, so faults show fast). */
 export async function startPgApp(url: string, env: Record<string, string> = {}): Promise<PgApp> {
   const config = loadConfig({
-    DATABASE_URL: url, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent',
+    ...QUIET_LIMITS, DATABASE_URL: url, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent',
     DB_CONNECT_TIMEOUT_MS: '1000', DB_QUERY_TIMEOUT_MS: '2000', CATALOG_VERSION_TTL_MS: '200', ...env,
   })
   const db = await createDb({

@@ -49,7 +49,7 @@ const tally = (key: string, status: number | string) => {
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  t = await startPgApp(database.url, { RATE_LIMIT_MAX: '0' })
+  t = await startPgApp(database.url)
   app = t.app
   const created = await app.inject({ method: 'POST', url: '/v1/scenarios', headers: asAdmin, payload: { name: 'fuzz', request: INLINE_ESTIMATE } })
   known.push(created.json().id)

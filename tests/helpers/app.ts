@@ -11,9 +11,16 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+/**
+ * Load shedding and rate limits are tested where they live (tests/hardening/protection.test.ts);
+ * elsewhere they only add flakiness: on a loaded 2-core machine the first PGlite queries block
+ * the event loop for longer than the shedding threshold.
+ */
+export const QUIET_LIMITS = { PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', RATE_LIMIT_MAX: '0' } as const
+
 export async function buildTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   const db = await freshPgliteDb()
-  const app = await buildApp(loadConfig(env), { db, logger: false })
+  const app = await buildApp(loadConfig({ ...QUIET_LIMITS, ...env }), { db, logger: false })
   return {
     app,
     db,
