@@ -28,10 +28,15 @@ interface Snapshot<T> {
   byId: Map<string, T>
 }
 
+/** Prices also grouped by GPU (each group still ordered by id): every estimate asks for one GPU's prices. */
+interface PriceSnapshot extends Snapshot<PriceRecord> {
+  byGpu: Map<string, PriceRecord[]>
+}
+
 export class CatalogService {
   private models: Promise<Snapshot<ModelRecord>> | null = null
   private gpus: Promise<Snapshot<GpuRecord>> | null = null
-  private prices: Promise<Snapshot<PriceRecord>> | null = null
+  private prices: Promise<PriceSnapshot> | null = null
   /** Told of every cache lookup, hit or miss (metrics). */
   onCacheLookup: ((entity: 'models' | 'gpus' | 'prices', hit: boolean) => void) | null = null
 
@@ -63,7 +68,9 @@ export class CatalogService {
   /** Prices in effect at `query.at` (default now), ordered by id. */
   async listPrices(query: PriceQuery, page: PageRequest): Promise<Page<PriceRecord>> {
     const filter = { ...query, at: query.at ?? this.now() }
-    return paginate((await this.priceSnapshot()).list.filter((price) => priceMatches(price, filter)), page)
+    const { list, byGpu } = await this.priceSnapshot()
+    const candidates = filter.gpu === undefined ? list : byGpu.get(filter.gpu) ?? []
+    return paginate(candidates.filter((price) => priceMatches(price, filter)), page)
   }
 
   /** Models by id, in the order asked, null where there is none: one cached read for a whole batch (GraphQL loaders). */
@@ -79,12 +86,9 @@ export class CatalogService {
 
   /** Prices in effect at `query.at` (default now) for each of `gpuIds`, in that order, from one query. */
   async listPricesForGpus(gpuIds: readonly string[], query: Omit<PriceQuery, 'gpu'>): Promise<PriceRecord[][]> {
-    const unique = [...new Set(gpuIds)]
     const filter = { ...query, at: query.at ?? this.now() }
-    const rows = (await this.priceSnapshot()).list.filter((price) => priceMatches(price, filter))
-    const byGpu = new Map<string, PriceRecord[]>(unique.map((id) => [id, []]))
-    for (const row of rows) byGpu.get(row.gpuId)?.push(row)
-    return gpuIds.map((id) => byGpu.get(id)!)
+    const { byGpu } = await this.priceSnapshot()
+    return gpuIds.map((id) => (byGpu.get(id) ?? []).filter((price) => priceMatches(price, filter)))
   }
 
   /** Drops the cached models and GPUs; the next read reloads them. Call after any catalog write. */
@@ -100,9 +104,17 @@ export class CatalogService {
     return this.models
   }
 
-  private priceSnapshot(): Promise<Snapshot<PriceRecord>> {
+  private priceSnapshot(): Promise<PriceSnapshot> {
     this.onCacheLookup?.('prices', this.prices !== null)
-    this.prices ??= snapshot(() => this.repository.listAllPrices(), () => { this.prices = null })
+    this.prices ??= snapshot(() => this.repository.listAllPrices(), () => { this.prices = null }).then((snap) => {
+      const byGpu = new Map<string, PriceRecord[]>()
+      for (const price of snap.list) {
+        const group = byGpu.get(price.gpuId)
+        if (group) group.push(price)
+        else byGpu.set(price.gpuId, [price])
+      }
+      return { ...snap, byGpu }
+    })
     return this.prices
   }
 
