@@ -14,5 +14,7 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: EstimateRequestRef,
       response: { 200: EstimateResultRef, ...problemResponses(400, 401, 403, 404) },
     },
-  }, async (request) => app.estimates.estimate(request.body, request.serviceContext))
+  }, async (request) =>
+    // EstimateRequestRef is the service's own EstimateRequestSchema, so Fastify's check is the only one.
+    app.estimates.estimate(request.body, request.serviceContext, true))
 }

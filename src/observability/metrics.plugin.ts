@@ -44,10 +44,10 @@ export const metricsPlugin = fp(async (app) => {
   // Counted where both transports meet, so GraphQL estimates count too.
   const service = app.estimates
   const estimate = service.estimate.bind(service)
-  service.estimate = async (request, ctx) => {
+  service.estimate = async (request, ctx, checked) => {
     const method = typeof request?.method?.type === 'string' ? request.method.type : 'unknown'
     try {
-      const result = await estimate(request, ctx)
+      const result = await estimate(request, ctx, checked)
       estimates.inc({ method, outcome: 'ok' })
       return result
     } catch (err) {

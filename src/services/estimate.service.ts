@@ -134,10 +134,14 @@ export class EstimateService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** POST /v1/estimates and GraphQL estimate(input:). */
-  async estimate(request: EstimateRequest, ctx: ServiceContext): Promise<EstimateResponse> {
+  /**
+   * POST /v1/estimates and GraphQL estimate(input:). `checked`: the caller has already validated
+   * `request` against EstimateRequestSchema (REST's route schema), so the schema check is not run
+   * twice; the rules a schema cannot say still are.
+   */
+  async estimate(request: EstimateRequest, ctx: ServiceContext, checked = false): Promise<EstimateResponse> {
     this.access.read(ctx)
-    const resolved = await this.resolve(request)
+    const resolved = await this.resolveAt(checked ? request : checkRequest<EstimateRequest>(request), this.now())
     return this.run(resolved)
   }
 
@@ -153,11 +157,10 @@ export class EstimateService {
    * as the caller sent it.
    */
   async resolve(raw: unknown, at: Date = this.now(), pointer = ''): Promise<ResolvedEstimate> {
-    return withPointer(pointer, () => this.resolveAt(raw, at))
+    return withPointer(pointer, () => this.resolveAt(checkRequest<EstimateRequest>(raw), at))
   }
 
-  private async resolveAt(raw: unknown, at: Date): Promise<ResolvedEstimate> {
-    const request = checkRequest<EstimateRequest>(raw)
+  private async resolveAt(request: EstimateRequest, at: Date): Promise<ResolvedEstimate> {
     const [model, gpu] = await Promise.all([this.resolveModel(request.model), this.resolveGpu(request.hardware.gpu)])
     const errors = semanticErrors(model.spec, request)
     if (errors.length > 0) throw ValidationError.of(errors)
