@@ -56,11 +56,12 @@ export const metricsPlugin = fp(async (app) => {
     }
   }
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids in paths would make a series per id.
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }
     requests.inc(labels)
     latency.observe(labels, reply.elapsedTime / 1000)
+    done()
   })
 
   app.get('/metrics', {

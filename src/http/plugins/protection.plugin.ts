@@ -75,8 +75,9 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
 }
 
 export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) => {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
+    done()
   })
 
   if (config.HANDLER_TIMEOUT_MS > 0) {
@@ -106,8 +107,9 @@ export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) =
     reply.headers(securityHeaders)
     done()
   })
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.url.startsWith('/docs')) reply.header('content-security-policy', DOCS_CSP)
+    done(null, payload)
   })
 
   const origin = corsOrigins(config.CORS_ORIGINS)

@@ -40,19 +40,20 @@ export const resiliencePlugin = fp<{ config: Config }>(async (app, { config }) =
     if (isDatabaseUnavailable(err)) app.dbAvailability.markDown()
   })
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (!app.dbAvailability.available && request.method === 'GET' && reply.statusCode < 300 && request.url.startsWith('/v1/')) {
       reply.header('x-cache', 'stale')
       reply.header('warning', '110 - "Response is Stale"')
     }
+    done(null, payload)
   })
 
   let draining = false
   app.decorate('drain', () => { draining = true })
   app.decorate('draining', { getter: () => draining })
-  app.addHook('onRequest', async (request, reply) => {
-    if (draining && request.url.split('?')[0] === '/health/ready') {
-      return reply.code(503).header('retry-after', 5).send({ status: 'unavailable' })
-    }
+  app.addHook('onRequest', (request, reply, done) => {
+    // Replying from a callback hook ends the request there: done() must not follow.
+    if (draining && request.url.split('?')[0] === '/health/ready') reply.code(503).header('retry-after', 5).send({ status: 'unavailable' })
+    else done()
   })
 }, { name: 'resilience', dependencies: ['database'] })

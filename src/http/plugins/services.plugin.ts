@@ -50,7 +50,18 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   app.decorate('catalogAdmin', new CatalogAdminService(createCatalogAdminRepository(app.db.prisma), app.catalog, access))
 
   app.decorateRequest('serviceContext', null as unknown as ServiceContext)
-  app.addHook('onRequest', async (request) => {
-    request.serviceContext = { actor: await auth.authenticate(request.headers.authorization), log: request.log }
+  // Sync hooks (here and in the other plugins): an async hook costs a promise and a microtask hop on
+  // every request. Without an Authorization header the actor is anonymous, no key lookup to await.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const { authorization } = request.headers
+    if (authorization === undefined || authorization.trim() === '') {
+      request.serviceContext = { actor: { kind: 'anonymous' }, log: request.log }
+      done()
+      return
+    }
+    auth.authenticate(authorization).then((actor) => {
+      request.serviceContext = { actor, log: request.log }
+      done()
+    }, done)
   })
 }, { name: 'services', dependencies: ['database'] })
