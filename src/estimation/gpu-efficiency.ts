@@ -1,6 +1,6 @@
 // What a GPU achieves in practice, as opposed to its datasheet peak. Every constant here was
 // fitted on shared/reference/calibration-cases.json by `npm run calibrate` (see
-// calibration/README-section.md for the fit) within the physically plausible range stated next
+// README.md "Constants and where they come from" for the fit) within the physically plausible range stated next
 // to it; none depends on a model name or a case.
 
 import type { GpuSpec, HardwareSpec, Precision } from './types.ts'

@@ -61,7 +61,7 @@ const DEEPSPEED_REDUCE_BUCKET = 2e8
 /**
  * PyTorch's caching allocator rounds and splits blocks, so what it reserves exceeds what tensors
  * use; the slack comes from transient tensors of changing sizes and is booked with the activations.
- * Fitted to 5 % of everything allocated (calibration/README-section.md).
+ * Fitted to 5 % of everything allocated (README.md, "Constants and where they come from").
  */
 export const ALLOCATOR_SLACK = 0.05
 /** DeepSpeed ZeRO-3 `stage3_max_live_parameters` default: parameters kept gathered at once (DeepSpeed config docs). */
