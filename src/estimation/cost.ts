@@ -3,6 +3,7 @@
 // Price offers arrive as plain data (the service reads them from the catalog); no I/O here.
 
 import type { EstimateInput, EstimateResult, MethodType } from './types.ts'
+import { GIB } from './units.ts'
 
 export type PricingModel = 'on-demand' | 'spot' | 'reserved'
 
@@ -70,8 +71,6 @@ export interface CostBreakdown {
   shares: CostShares
   rates: CostRates
 }
-
-const GIB = 2 ** 30
 
 /** Sum the four parts of a job's cost. Monotone in every quantity and every rate. */
 export function jobCost(input: CostInput): CostBreakdown {

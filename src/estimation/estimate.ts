@@ -6,10 +6,11 @@ import { describeArchitecture, type Architecture } from './architecture.ts'
 import { estimateCost } from './cost.ts'
 import { estimateForgetting } from './forgetting.ts'
 import { ASSUMED_NETWORK_GBPS, ASSUMED_NVLINK_GBPS, GPUS_PER_NODE, crossesNodes, interconnectGBps } from './gpu-efficiency.ts'
-import { GIB, estimateMemory, type MemoryEstimate } from './memory.ts'
+import { estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
 import type { EstimateInput, EstimateResult, LossImplementation, Warning } from './types.ts'
+import { GIB } from './units.ts'
 
 /**
  * Width of the memory band around the expected peak. Low: torch.compile and a chunked loss cut

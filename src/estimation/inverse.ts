@@ -4,7 +4,8 @@
 // bisection over the memory model alone (no speed model per probe).
 
 import { describeArchitecture } from './architecture.ts'
-import { GIB, estimateMemory } from './memory.ts'
+import { estimateMemory } from './memory.ts'
+import { GIB } from './units.ts'
 import { planMethod } from './methods.ts'
 import type { EstimateInput, HardwareSpec, TrainingSpec } from './types.ts'
 

@@ -6,7 +6,6 @@ import type { Architecture } from './architecture.ts'
 import type { TrainingPlan } from './methods.ts'
 import type { EstimateInput, MemoryBreakdown, Precision } from './types.ts'
 
-export const GIB = 1024 ** 3
 const MIB = 1024 ** 2
 
 /** Bytes of one value of a 16-bit or 32-bit tensor under a precision setting. */

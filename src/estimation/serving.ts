@@ -8,6 +8,7 @@ import { describeArchitecture } from './architecture.ts'
 import { DEFAULT_COST_RATES } from './cost.ts'
 import { planMethod } from './methods.ts'
 import type { GpuSpec, LoraTarget, ModelSpec } from './types.ts'
+import { GIB } from './units.ts'
 
 export interface ServingInput {
   model: ModelSpec
@@ -105,7 +106,7 @@ export function servingPlan(input: ServingInput): ServingResult {
   const n = Math.max(1, Math.floor(input.tasks))
   const baseBytes = a.total * bpp
   const adapterBytes = plan.adapterParams * bpp
-  const capacity = input.gpu.memoryGiB * 2 ** 30
+  const capacity = input.gpu.memoryGiB * GIB
   const gpusFor = (bytes: number) => Math.max(1, Math.ceil(bytes / capacity))
   const storageGBps = input.storageReadGBps ?? DEFAULT_STORAGE_GBPS
   const pcieGBps = input.hostToGpuGBps ?? DEFAULT_HOST_TO_GPU_GBPS
@@ -119,7 +120,7 @@ export function servingPlan(input: ServingInput): ServingResult {
   }
   const adaptersStorage = baseBytes + n * adapterBytes
   const fullStorage = n * baseBytes
-  const gb = (bytes: number) => bytes / 2 ** 30
+  const gb = (bytes: number) => bytes / GIB
 
   const resident = Math.min(n, Math.max(1, Math.floor(input.residentAdapters ?? 1)))
   const hotMemory = baseBytes + resident * adapterBytes
