@@ -3,7 +3,6 @@
 // plans and inverse questions (largest micro-batch, longest sequence, fewest GPUs). Catalog ids
 // and prices are resolved here, as for a single estimate.
 import type { AdvisorGpu } from '../estimation/advisor.ts'
-import { advise } from '../estimation/advisor.ts'
 import { compareMethods } from '../estimation/comparison.ts'
 import type { PriceOffer, PricingModel } from '../estimation/cost.ts'
 import { applyDefaults, DEFAULT_TARGETS } from '../estimation/defaults.ts'
@@ -19,6 +18,7 @@ import {
   type ComparisonRequest, type ComparisonResponse, type InverseRequest, type InverseResponse, type PlanRequest, type PlanResponse,
   type RecommendationRequest, type RecommendationResponse, type ServingRequest, type ServingResponse,
 } from '../http/schemas/planning.schemas.ts'
+import { inlineAdvisor, type AdvisorRunner } from './advisor-pool.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService } from './catalog.service.ts'
 import type { ServiceContext } from './context.ts'
@@ -49,7 +49,13 @@ export class PlanningService {
     private readonly estimates: EstimateService,
     private readonly catalog: CatalogService,
     private readonly access: AccessPolicy,
+    private advisor: AdvisorRunner = inlineAdvisor,
   ) {}
+
+  /** Where recommend() runs its searches from now on (app.ts hands over the worker pool). */
+  useAdvisor(advisor: AdvisorRunner): void {
+    this.advisor = advisor
+  }
 
   /** Full fine-tuning, freezing, LoRA and QLoRA on the same model, data and hardware. */
   async compare(input: ComparisonRequest, ctx: ServiceContext): Promise<ComparisonResponse> {
@@ -101,7 +107,7 @@ export class PlanningService {
         offers.push({ provider: p.provider, region: p.region, pricingModel: p.pricingModel as PricingModel, usdPerGpuHour: p.usdPerGpuHour, gpuId: p.gpuId })
       }
     }
-    const result = advise({
+    const result = await this.advisor.advise({
       model: model.spec,
       goal: body.goal,
       training: body.training,

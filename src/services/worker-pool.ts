@@ -1,0 +1,199 @@
+// A small pool of worker threads for CPU-bound pure functions (the advisor's search), so a long
+// computation never holds the event loop that answers every other request. Each worker runs one
+// task at a time; tasks beyond the busy workers wait in a bounded queue, and a full queue is a
+// 503 OVERLOADED at once rather than a backlog that outlives the request. A worker that dies
+// fails only its own task (503 WORKER_UNAVAILABLE) and is replaced when the next task needs it.
+//
+// Written here rather than taken from piscina: the service needs ~150 lines of it (lazy start,
+// one bounded FIFO queue, crash → 503, terminate on close, domain errors carried back with their
+// code), and the one thing that is not generic, loading TypeScript in the worker (below), piscina
+// would not do either.
+import { parentPort, Worker } from 'node:worker_threads'
+import { AppError, type FieldError } from '../errors.ts'
+
+/** Every 503 here asks the client to come back after this, as load shedding does (protection.plugin.ts). */
+export const WORKER_RETRY_AFTER_S = 5
+
+/** More tasks waiting than the queue holds: the caller should come back later. */
+export class PoolOverloadedError extends AppError {
+  override readonly name = 'PoolOverloadedError'
+  readonly retryAfterSeconds = WORKER_RETRY_AFTER_S
+  constructor(what: string, queued: number) {
+    super('OVERLOADED', 503, `The service is overloaded (${queued} ${what} already waiting); retry after ${WORKER_RETRY_AFTER_S} s`)
+  }
+}
+
+/** The task's worker died under it, could not start, or the pool is closing. */
+export class WorkerUnavailableError extends AppError {
+  override readonly name = 'WorkerUnavailableError'
+  readonly retryAfterSeconds = WORKER_RETRY_AFTER_S
+  constructor(reason: string) {
+    super('WORKER_UNAVAILABLE', 503, `${reason}; retry after ${WORKER_RETRY_AFTER_S} s`)
+  }
+}
+
+/** An error as it crosses the thread boundary: structured clone keeps an Error's message, not its class or fields. */
+interface SerializedError {
+  name: string
+  message: string
+  stack?: string
+  app?: { code: string; status: number; errors: FieldError[] }
+}
+
+type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError }
+
+function serializeError(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) }
+  const out: SerializedError = { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) }
+  if (err instanceof AppError) out.app = { code: err.code, status: err.status, errors: err.errors }
+  return out
+}
+
+/** The same kind of error the function would have thrown on the main thread: AppErrors keep code, status and fields. */
+function revive(serialized: SerializedError): Error {
+  const err = serialized.app
+    ? new AppError(serialized.app.code, serialized.app.status, serialized.message, serialized.app.errors)
+    : new Error(serialized.message)
+  Object.defineProperty(err, 'name', { value: serialized.name, configurable: true, writable: true })
+  if (serialized.stack) err.stack = serialized.stack
+  return err
+}
+
+/** The worker side: answers each task message with `handler(input)` or the error it threw. */
+export function serveTasks<In, Out>(handler: (input: In) => Out): void {
+  if (!parentPort) throw new Error('serveTasks() runs inside a worker thread')
+  const port = parentPort
+  port.on('message', ({ id, input }: { id: number; input: In }) => {
+    let reply: Reply
+    try {
+      reply = { id, ok: true, value: handler(input) }
+    } catch (err) {
+      reply = { id, ok: false, error: serializeError(err) }
+    }
+    port.postMessage(reply)
+  })
+}
+
+/**
+ * The worker's entry: registers tsx, then imports the TypeScript module. Node 20 runs neither the
+ * parent's `--import tsx` nor any other `--import` in worker threads, and loading a .ts entry
+ * directly fails (ERR_UNKNOWN_FILE_EXTENSION); Vitest's processes have no tsx at all. Registering
+ * it here works the same under `npm start`, `node --import tsx` (Dockerfile, bench) and Vitest.
+ */
+function bootstrap(module: URL): string {
+  const tsx = import.meta.resolve('tsx/esm/api')
+  return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}) })`
+}
+
+export interface WorkerPoolOptions {
+  /** The worker module: calls serveTasks() once. */
+  module: URL
+  /** Most threads at once (≥ 1); they start when tasks need them (or warm()) and stay until close(). */
+  size: number
+  /** Most tasks waiting for a thread; one more is refused with PoolOverloadedError. */
+  maxQueue: number
+  /** Names the work in error messages ("advisor searches"). */
+  what: string
+  /** Told when a worker fails to start or dies (the task gets its own 503). */
+  onWorkerError?: (err: Error) => void
+}
+
+interface Task {
+  id: number
+  input: unknown
+  resolve(value: unknown): void
+  reject(err: Error): void
+}
+
+interface Slot {
+  worker: Worker
+  task: Task | null
+}
+
+export class WorkerPool<In, Out> {
+  private readonly slots: Slot[] = []
+  private readonly queue: Task[] = []
+  private readonly code: string
+  private nextId = 1
+  private closed = false
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`size must be an integer ≥ 1 (got ${options.size})`)
+    if (!Number.isInteger(options.maxQueue) || options.maxQueue < 0) throw new RangeError(`maxQueue must be an integer ≥ 0 (got ${options.maxQueue})`)
+    this.code = bootstrap(options.module)
+  }
+
+  /** Threads alive now. */
+  get threads(): number {
+    return this.slots.length
+  }
+
+  run(input: In): Promise<Out> {
+    if (this.closed) return Promise.reject(new WorkerUnavailableError('The service is shutting down'))
+    return new Promise<Out>((resolve, reject) => {
+      const task: Task = { id: this.nextId++, input, resolve: resolve as (value: unknown) => void, reject }
+      const idle = this.slots.find((s) => !s.task)
+      if (idle) this.dispatch(idle, task)
+      else if (this.slots.length < this.options.size) this.dispatch(this.spawn(), task)
+      else if (this.queue.length < this.options.maxQueue) this.queue.push(task)
+      else reject(new PoolOverloadedError(this.options.what, this.queue.length))
+    })
+  }
+
+  /** Starts one thread ahead of the first task, if none is alive (its start, ~0.3–1 s of tsx and imports, then costs no request). */
+  warm(): void {
+    if (this.closed || this.slots.length > 0) return
+    this.spawn().worker.unref()
+  }
+
+  /** Refuses what is waiting, terminates every thread (a running task gets a 503) and resolves once they are gone. */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const task of this.queue.splice(0)) task.reject(new WorkerUnavailableError('The service is shutting down'))
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()))
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.code, { eval: true, execArgv: [] })
+    const slot: Slot = { worker, task: null }
+    this.slots.push(slot)
+    worker.on('message', (reply: Reply) => {
+      const task = slot.task
+      if (!task || task.id !== reply.id) return
+      slot.task = null
+      if (reply.ok) task.resolve(reply.value)
+      else task.reject(revive(reply.error))
+      this.next(slot)
+    })
+    // 'error' (an uncaught exception, a failed start) is always followed by 'exit'.
+    worker.on('error', (err) => this.options.onWorkerError?.(err))
+    worker.on('exit', (exitCode) => {
+      this.slots.splice(this.slots.indexOf(slot), 1)
+      const task = slot.task
+      slot.task = null
+      if (task) task.reject(new WorkerUnavailableError(this.closed ? 'The service is shutting down' : `A worker running ${this.options.what} stopped (exit code ${exitCode})`))
+      if (!this.closed && this.queue.length > 0) this.dispatch(this.spawn(), this.queue.shift()!)
+    })
+    return slot
+  }
+
+  private dispatch(slot: Slot, task: Task): void {
+    try {
+      slot.worker.postMessage({ id: task.id, input: task.input })
+    } catch (err) {
+      // The input could not be cloned (a function, a symbol): the caller's error, the worker is still idle.
+      task.reject(err as Error)
+      this.next(slot)
+      return
+    }
+    slot.task = task
+    // A busy worker keeps the process alive; an idle one does not (a forgotten pool never hangs an exit).
+    slot.worker.ref()
+  }
+
+  private next(slot: Slot): void {
+    const task = this.queue.shift()
+    if (task) this.dispatch(slot, task)
+    else slot.worker.unref()
+  }
+}
