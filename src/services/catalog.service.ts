@@ -18,6 +18,8 @@ export type { GpuRecord, ModelRecord, Page, PageRequest, PriceRecord }
 
 export const MAX_PAGE_SIZE = 200
 
+const ENTITIES = ['models', 'gpus', 'prices'] as const
+
 export interface PriceQuery extends Omit<PriceFilter, 'at'> {
   /** Defaults to now. */
   at?: Date | undefined
@@ -33,10 +35,21 @@ interface PriceSnapshot extends Snapshot<PriceRecord> {
   byGpu: Map<string, PriceRecord[]>
 }
 
+/** Models, GPUs and prices of one catalog version, read without awaiting (the estimate hot path). */
+export interface CatalogView {
+  readonly models: ReadonlyMap<string, ModelRecord>
+  readonly gpus: ReadonlyMap<string, GpuRecord>
+  /** The cheapest price for `filter.gpu` matching the filter and in effect at `filter.at`; the lowest id wins a tie. */
+  cheapestPrice(filter: PriceFilter & { gpu: string }): PriceRecord | null
+}
+
 export class CatalogService {
   private models: Promise<Snapshot<ModelRecord>> | null = null
   private gpus: Promise<Snapshot<GpuRecord>> | null = null
   private prices: Promise<PriceSnapshot> | null = null
+  /** The three snapshots once all are loaded; bumping `generation` keeps a load that raced an invalidate() from landing. */
+  private loaded: CatalogView | null = null
+  private generation = 0
   /** Told of every cache lookup, hit or miss (metrics). */
   onCacheLookup: ((entity: 'models' | 'gpus' | 'prices', hit: boolean) => void) | null = null
 
@@ -91,8 +104,38 @@ export class CatalogService {
     return gpuIds.map((id) => (byGpu.get(id) ?? []).filter((price) => priceMatches(price, filter)))
   }
 
+  /**
+   * The whole catalog as one view: the view itself once loaded, so an estimate (a model, a GPU and
+   * its prices) costs no promise per lookup; a promise of it while a load is in flight.
+   */
+  view(): CatalogView | Promise<CatalogView> {
+    const loaded = this.loaded
+    if (loaded) {
+      if (this.onCacheLookup) for (const entity of ENTITIES) this.onCacheLookup(entity, true)
+      return loaded
+    }
+    const generation = this.generation
+    return Promise.all([this.modelSnapshot(), this.gpuSnapshot(), this.priceSnapshot()]).then(([models, gpus, prices]) => {
+      const view: CatalogView = {
+        models: models.byId,
+        gpus: gpus.byId,
+        cheapestPrice(filter) {
+          let best: PriceRecord | null = null
+          for (const price of prices.byGpu.get(filter.gpu) ?? []) {
+            if (priceMatches(price, filter) && (best === null || price.usdPerGpuHour < best.usdPerGpuHour)) best = price
+          }
+          return best
+        },
+      }
+      if (generation === this.generation) this.loaded = view
+      return view
+    })
+  }
+
   /** Drops the cached models and GPUs; the next read reloads them. Call after any catalog write. */
   invalidate(): void {
+    this.generation++
+    this.loaded = null
     this.models = null
     this.gpus = null
     this.prices = null
