@@ -60,7 +60,12 @@ function modelData(input: ModelWrite): ModelData {
     notes: orNull(input.notes),
   }
   const record = { ...data, id: '', managedBy: 'admin', version: 0, createdAt: new Date(0), updatedAt: new Date(0) }
-  data.paramsTotal = describeArchitecture(modelSpecOf(record)).total
+  const total = describeArchitecture(modelSpecOf(record)).total
+  // JSON numbers (REST) and SafeInt (GraphQL) carry integers exactly only up to 2^53 − 1.
+  if (!Number.isSafeInteger(total)) {
+    throw new ValidationError('/', `describes ${total.toExponential(2)} parameters, more than 2^53 - 1 (${Number.MAX_SAFE_INTEGER}), the most a parameter count can be exactly; check hiddenSize, intermediateSize, numLayers, numExperts and vocabSize`)
+  }
+  data.paramsTotal = total
   return data
 }
 

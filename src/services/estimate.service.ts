@@ -151,8 +151,15 @@ export class EstimateService {
 
   /** Runs the engine on resolved input; what scenarios store. */
   run(resolved: ResolvedEstimate): EstimateResponse {
+    const result = runEngine(resolved.input)
+    // Counts travel as exact integers (JSON numbers, GraphQL SafeInt) only up to 2^53 - 1; the
+    // high band bounds every per-GPU byte figure.
+    const largest = Math.max(result.parameters.total, result.memory.band.highBytes, result.memory.cpuOffloadBytes)
+    if (!Number.isSafeInteger(largest)) {
+      throw new ValidationError('/', `needs ${largest.toExponential(2)} parameters or bytes, more than 2^53 - 1 (${Number.MAX_SAFE_INTEGER}), the most a count can be exactly; shrink the model or microBatchSize × sequenceLength`)
+    }
     // The engine's result is fresh per call: extended in place rather than copied.
-    return Object.assign(runEngine(resolved.input), { pricesUsed: resolved.pricesUsed, resolved: resolved.resolved })
+    return Object.assign(result, { pricesUsed: resolved.pricesUsed, resolved: resolved.resolved })
   }
 
   /**

@@ -77,6 +77,16 @@ describe.each(ENGINES)('catalog writes on %s', (engine) => {
     expect(unknown.json().errors[0].field).toBe('/hiddenSise')
   })
 
+  test('an architecture beyond 2^53 - 1 parameters is a 400: its count could not be carried exactly', async () => {
+    // 1,024 layers × 4,096 experts × 3 × 65,536² ≈ 5.40e16 expert weights alone.
+    const huge = { ...LLAMA_2_7B, hiddenSize: 65_536, numAttentionHeads: 512, numKeyValueHeads: 512, numLayers: 1024, numExperts: 4096, expertsPerToken: 2, moeIntermediateSize: 65_536 }
+    const res = await t.call({ method: 'POST', url: '/v1/models', payload: { id: 'too-big', ...huge }, ...asAdmin })
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().errors).toHaveLength(1)
+    expect(res.json().errors[0].field).toBe('/')
+    expect(res.json().errors[0].message).toMatch(/^describes 5\.4\de\+16 parameters, more than 2\^53 - 1 \(9007199254740991\)/)
+  })
+
   test('PUT needs If-Match: 428 without, 412 when stale, 200 with the current ETag', async () => {
     const url = '/v1/models/llama-2-7b'
     const body = { ...LLAMA_2_7B, name: 'Llama-2-7B (admin edit)' }

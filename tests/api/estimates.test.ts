@@ -107,6 +107,16 @@ describe.each(ENGINES)('estimates and planning on %s', (engine) => {
     expect(gpu.json()).toMatchObject({ code: 'ESTIMATE_GPU_NOT_FOUND', detail: 'No GPU with id "tpu-v9" in the catalog', errors: [{ field: '/hardware/gpu' }] })
   })
 
+  test('an estimate whose counts pass 2^53 - 1 is a 400, not inexact numbers', async () => {
+    // 1,024 layers × 4,096 experts × 3 × 65,536² ≈ 5.4e16 parameters; bf16 weights alone ≈ 1.1e17 bytes.
+    const model = { hiddenSize: 65_536, intermediateSize: 1000, numLayers: 1024, numAttentionHeads: 512, numKeyValueHeads: 512, vocabSize: 1000, numExperts: 4096, expertsPerToken: 2, moeIntermediateSize: 65_536 }
+    const res = await t.call({ method: 'POST', url: '/v1/estimates', payload: { model, method: { type: 'lora' }, training: { microBatchSize: 1, sequenceLength: 8 }, hardware: { gpu: 'a100-80gb' } } })
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().errors).toHaveLength(1)
+    expect(res.json().errors[0]).toMatchObject({ field: '/' })
+    expect(res.json().errors[0].message).toMatch(/more than 2\^53 - 1 \(9007199254740991\)/)
+  })
+
   test('comparisons: four methods side by side; LoRA r=16 on all linear layers trains 39,976,960 of Llama-2-7B', async () => {
     const res = await post('/v1/comparisons', { model: 'llama-2-7b', training: { microBatchSize: 1, sequenceLength: 2048, datasetTokens: 50_000_000 }, hardware: { gpu: 'a100-80gb' } })
     expect(res.statusCode, res.body).toBe(200)
