@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object({
   GRAPHQL_MAX_DEPTH: Type.Integer({ minimum: 1, default: 10, description: 'deepest GraphQL selection accepted' }),
   GRAPHQL_MAX_ALIASES: Type.Integer({ minimum: 0, default: 30, description: 'most aliases in one GraphQL document' }),
   GRAPHQL_MAX_COST: Type.Integer({ minimum: 1, default: 10_000, description: 'highest static cost of one GraphQL operation' }),
+  GRAPHQL_JIT: Type.Integer({ minimum: 0, default: 3, description: 'compile a GraphQL document with graphql-jit once it has run this many times (counted from 2); 0 = never' }),
   // Database resilience (src/db/client.ts, src/db/catalog-sync.ts).
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10, description: 'PostgreSQL connections per replica' }),
   DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2_000, description: 'give up connecting to PostgreSQL after this' }),

@@ -1,9 +1,9 @@
 // Scalars and enums GraphQL needs beyond its own. GraphQL's Int is 32-bit, but bytes, parameter
 // and token counts reach 10^11, so they travel as SafeInt: an integer JSON number up to 2^53 - 1,
 // the same number REST sends (a string-encoded BigInt would break the contract's "bytes are
-// integers"). Enums are the REST values spelled as GraphQL names (bf16-mixed ↔ BF16_MIXED);
-// the resolvers below translate at the edge so the services only ever see REST values.
-import type { ValueNode } from 'graphql'
+// integers"). Enums are the REST values spelled as GraphQL names (bf16-mixed ↔ BF16_MIXED), with
+// the REST values as internal values, so the services only ever see REST values.
+import type { GraphQLSchema, ValueNode } from 'graphql'
 import { graphql } from './graphql-runtime.ts'
 import { parseInstant } from '../http/catalog.routes.ts'
 import {
@@ -100,24 +100,18 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
 }
 
 /**
- * Overrides an enum type's coercion (Mercurius assigns these onto the GraphQLEnumType): inputs
- * arrive in resolvers as REST values, REST values returned by services serialise as GraphQL names.
+ * Serialises the REST values services return as GraphQL names, with an error naming the allowed
+ * values (Mercurius assigns these onto the GraphQLEnumType). Parsing needs no override: see
+ * withRestEnumValues.
  */
 function restEnum(values: readonly string[]) {
-  const byName = new Map(values.map((value) => [graphqlEnumName(value), value]))
-  const parse = (name: unknown) => {
-    const value = typeof name === 'string' ? byName.get(name) : undefined
-    if (value === undefined) throw invalid(`must be one of ${[...byName.keys()].join(', ')}; got ${JSON.stringify(name)}`)
-    return value
-  }
+  const names = new Set(values.map(graphqlEnumName))
   return {
     serialize(value: unknown): string {
       const name = typeof value === 'string' ? graphqlEnumName(value) : ''
-      if (!byName.has(name)) throw new TypeError(`${JSON.stringify(value)} is not one of ${values.join(', ')}`)
+      if (!names.has(name)) throw new TypeError(`${JSON.stringify(value)} is not one of ${values.join(', ')}`)
       return name
     },
-    parseValue: parse,
-    parseLiteral: (ast: ValueNode) => (ast.kind === Kind.ENUM ? parse(ast.value) : undefined),
   }
 }
 
@@ -126,4 +120,24 @@ export const scalarResolvers = {
   DateTime,
   JSON: JSONScalar,
   ...Object.fromEntries(Object.entries(ENUM_VALUES).map(([name, values]) => [name, restEnum(values)])),
+}
+
+/**
+ * Gives every enum value its REST value as internal value (LORA ↔ "lora"), which SDL cannot say,
+ * so that graphql-js's parsing and graphql-jit's compiled parsing (which reads
+ * `getValue(name).value`) both hand resolvers REST values. Enum value objects are the ones the
+ * type looks names up in, so setting `value` on them is seen by every later parse.
+ */
+export function withRestEnumValues(schema: GraphQLSchema): GraphQLSchema {
+  for (const [name, values] of Object.entries(ENUM_VALUES)) {
+    const type = schema.getType(name)
+    if (!graphql.isEnumType(type)) throw new Error(`enum ${name} is not in the schema`)
+    const byName = new Map(values.map((value) => [graphqlEnumName(value), value]))
+    for (const value of type.getValues()) {
+      const rest = byName.get(value.name)
+      if (rest === undefined) throw new Error(`${name}.${value.name} has no REST value`)
+      value.value = rest
+    }
+  }
+  return schema
 }

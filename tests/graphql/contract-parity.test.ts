@@ -79,3 +79,44 @@ describe.each(ENGINES)('REST and GraphQL estimates agree on %s', (engine) => {
     expect(new Set(results.map((r) => r.pricesUsed[0]?.source ?? 'none'))).toEqual(new Set(['request', 'catalog', 'none']))
   })
 })
+
+// GRAPHQL_JIT compiles a document between requests once it has run that often; runs before and
+// after must answer alike, and exactly as with compilation off — errors included.
+describe('compiled (graphql-jit) and interpreted GraphQL agree', () => {
+  let compiled: GraphqlTestApp
+  let interpreted: GraphqlTestApp
+  beforeAll(async () => {
+    compiled = await startGraphqlApp('pglite', { GRAPHQL_JIT: '2' })
+    interpreted = await startGraphqlApp('pglite', { GRAPHQL_JIT: '0' })
+  })
+  afterAll(async () => {
+    await compiled?.close()
+    await interpreted?.close()
+  })
+
+  const valid = REQUESTS.map((body) => toGraphqlInput(body))
+  const LORA = valid[0] as { method: Record<string, unknown>; training: Record<string, unknown> }
+  const invalid = [
+    { ...LORA, method: { ...LORA.method, type: 'LORX' } },
+    { ...LORA, training: { ...LORA.training, datasetTokens: 1.5 } },
+    { ...LORA, training: { ...LORA.training, precision: 'bf16-mixed' } },
+    { ...LORA, training: { sequenceLength: 1024 } },
+    { ...LORA, method: { ...LORA.method, rank: 0 } },
+  ]
+
+  test('every response, valid and invalid, on every run of the same document', async () => {
+    const answer = async (t: GraphqlTestApp, input: unknown) => {
+      const res = await t.gql(QUERY, { input })
+      return { status: res.status, data: res.data, errors: res.errors }
+    }
+    let errors = 0
+    // Invalid inputs before and after compilation; a turn of the loop per request lets it compile.
+    for (const input of [...invalid, ...valid, ...invalid]) {
+      await new Promise((resolve) => setImmediate(resolve))
+      const expected = await answer(interpreted, input)
+      expect(await answer(compiled, input), JSON.stringify(input)).toStrictEqual(expected)
+      if (expected.errors) errors++
+    }
+    expect(errors).toBe(2 * invalid.length)
+  })
+})

@@ -100,7 +100,7 @@ describe.each(ENGINES)('estimate(input:) on %s', (engine) => {
     const badEnum = await t.gql(`{ estimate(input: { modelId: "llama-2-7b", method: { type: LORX }, training: { microBatchSize: 1, sequenceLength: 8 }, hardware: { gpuId: "a100-80gb" } }) { parameters { total } } }`)
     expect(badEnum.status).toBe(400)
     expect(onlyError(badEnum).extensions.code).toBe('VALIDATION_FAILED')
-    expect(onlyError(badEnum).message).toBe('Expected value of type "MethodType!", found LORX; must be one of FULL, FREEZE, LORA, QLORA; got "LORX"')
+    expect(onlyError(badEnum).message).toBe('Value "LORX" does not exist in "MethodType" enum. Did you mean the enum value "LORA" or "QLORA"?')
     expect(onlyError(badEnum).locations).toEqual([{ line: 1, column: 60 }])
     const syntax = await t.gql('{ estimate(input: { ')
     expect(syntax.status).toBe(400)
