@@ -73,8 +73,9 @@ async function startServer(databaseUrl: string): Promise<Server> {
     cwd: ROOT,
     env: {
       ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY,
-      // Request logging off (a log line per request would be what is measured) and no rate limit.
-      LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', DB_POOL_MAX: '10',
+      // Request logging off (a log line per request would be what is measured) and no rate limit;
+      // NODE_ENV as the Dockerfile sets it (graphql-js skips its development-only checks).
+      LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', DB_POOL_MAX: '10', NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
