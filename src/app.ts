@@ -16,14 +16,6 @@ import { protectionPlugin } from './http/plugins/protection.plugin.ts'
 import { resiliencePlugin } from './http/plugins/resilience.plugin.ts'
 import { serverOptions } from './http/server-options.ts'
 import { metricsPlugin } from './observability/metrics.plugin.ts'
-import { createAdvisorRunner, type AdvisorRunner } from './services/advisor-pool.ts'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Runs recommendation searches: worker threads, or inline with ADVISOR_WORKERS=0. */
-    advisor: AdvisorRunner
-  }
-}
 
 export interface BuildOptions {
   /** An open database handle to use instead of opening one from the config (the caller closes it). */
@@ -85,19 +77,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(databasePlugin, { config, db: options.db, prepare: options.prepareDatabase })
   await app.register(servicesPlugin, { config })
-  // The worker pool outlives requests, not the app: a listening server starts one thread at once
-  // so the first recommendation does not wait for it; an app that only injects (tests, scripts)
-  // starts threads with its first searches. They are terminated when the app closes, after the
-  // listener has closed and in-flight requests have finished.
-  const advisor = createAdvisorRunner({
-    ...(config.ADVISOR_WORKERS !== undefined ? { workers: config.ADVISOR_WORKERS } : {}),
-    maxQueue: config.ADVISOR_QUEUE_MAX,
-    onWorkerError: (err) => app.log.error({ err }, 'advisor worker failed'),
-  })
-  app.decorate('advisor', advisor)
-  app.planning.useAdvisor(advisor)
-  app.addHook('onListen', async () => advisor.warm())
-  app.addHook('onClose', async () => advisor.close())
   await app.register(resiliencePlugin, { config })
   if (config.METRICS_ENABLED) await app.register(metricsPlugin)
   await app.register(registerRoutes)

@@ -49,13 +49,8 @@ export class PlanningService {
     private readonly estimates: EstimateService,
     private readonly catalog: CatalogService,
     private readonly access: AccessPolicy,
-    private advisor: AdvisorRunner = inlineAdvisor,
+    private readonly advisor: AdvisorRunner = inlineAdvisor,
   ) {}
-
-  /** Where recommend() runs its searches from now on (app.ts hands over the worker pool). */
-  useAdvisor(advisor: AdvisorRunner): void {
-    this.advisor = advisor
-  }
 
   /** Full fine-tuning, freezing, LoRA and QLoRA on the same model, data and hardware. */
   async compare(input: ComparisonRequest, ctx: ServiceContext): Promise<ComparisonResponse> {

@@ -67,14 +67,15 @@ describe('POST /v1/recommendations on a worker pool', () => {
     const pooled = await recommend()
     expect(pooled.statusCode, pooled.body).toBe(200)
     expect(t.app.advisor.threads).toBe(1)
-    t.app.planning.useAdvisor(inlineAdvisor)
+    const inlineApp = await startApiApp('pglite', { ADVISOR_WORKERS: '0' })
     try {
-      const inline = await recommend()
+      const inline = await inlineApp.call({ method: 'POST', url: '/v1/recommendations', payload: BODY })
       expect(inline.statusCode).toBe(200)
+      expect(inlineApp.app.advisor.threads).toBe(0)
       expect(pooled.json()).toStrictEqual(inline.json())
       expect(pooled.json().recommended.id).toBe('freeze:aggressive:h100-sxm-80gb:x8:zero2:mb8:nockpt:lambda:on-demand')
     } finally {
-      t.app.planning.useAdvisor(t.app.advisor)
+      await inlineApp.close()
     }
   })
 

@@ -9,6 +9,7 @@ import { createApiKeyRepository } from '../../db/api-key.repository.ts'
 import { createCatalogAdminRepository } from '../../db/catalog-admin.repository.ts'
 import { createReportRepository } from '../../db/report.repository.ts'
 import { createScenarioRepository } from '../../db/scenario.repository.ts'
+import { createAdvisorRunner, type AdvisorRunner } from '../../services/advisor-pool.ts'
 import { AccessPolicy, AuthService } from '../../services/auth.service.ts'
 import { CatalogAdminService } from '../../services/catalog-admin.service.ts'
 import { createCatalogReader, type CatalogReader } from '../../services/catalog-reader.ts'
@@ -20,6 +21,8 @@ import { ScenarioService } from '../../services/scenario.service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Runs recommendation searches: worker threads, or inline with ADVISOR_WORKERS=0. */
+    advisor: AdvisorRunner
     auth: AuthService
     estimates: EstimateService
     catalogAdmin: CatalogAdminService
@@ -46,7 +49,19 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   app.decorate('catalogReader', createCatalogReader(app.catalog, access))
   app.decorate('scenarios', new ScenarioService(createScenarioRepository(app.db.prisma), estimates, access))
   app.decorate('reports', new ReportService(createReportRepository(app.db.prisma), access))
-  app.decorate('planning', new PlanningService(estimates, app.catalog, access))
+  // The worker pool outlives requests, not the app: a listening server starts one thread at once
+  // so the first recommendation does not wait for it; an app that only injects (tests, scripts)
+  // starts threads with its first searches. They are terminated when the app closes, after the
+  // listener has closed and in-flight requests have finished.
+  const advisor = createAdvisorRunner({
+    ...(config.ADVISOR_WORKERS !== undefined ? { workers: config.ADVISOR_WORKERS } : {}),
+    maxQueue: config.ADVISOR_QUEUE_MAX,
+    onWorkerError: (err) => app.log.error({ err }, 'advisor worker failed'),
+  })
+  app.decorate('advisor', advisor)
+  app.addHook('onListen', async () => advisor.warm())
+  app.addHook('onClose', async () => advisor.close())
+  app.decorate('planning', new PlanningService(estimates, app.catalog, access, advisor))
   app.decorate('catalogAdmin', new CatalogAdminService(createCatalogAdminRepository(app.db.prisma), app.catalog, access))
 
   app.decorateRequest('serviceContext', null as unknown as ServiceContext)
