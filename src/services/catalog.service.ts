@@ -18,7 +18,7 @@ export type { GpuRecord, ModelRecord, Page, PageRequest, PriceRecord }
 
 export const MAX_PAGE_SIZE = 200
 
-const ENTITIES = ['models', 'gpus', 'prices'] as const
+export type CatalogEntity = 'models' | 'gpus' | 'prices'
 
 export interface PriceQuery extends Omit<PriceFilter, 'at'> {
   /** Defaults to now. */
@@ -50,8 +50,10 @@ export class CatalogService {
   /** The three snapshots once all are loaded; bumping `generation` keeps a load that raced an invalidate() from landing. */
   private loaded: CatalogView | null = null
   private generation = 0
-  /** Told of every cache lookup, hit or miss (metrics). */
-  onCacheLookup: ((entity: 'models' | 'gpus' | 'prices', hit: boolean) => void) | null = null
+  /** Cache lookups so far, hits and misses by entity (metrics read them when scraped). */
+  readonly lookups: Record<CatalogEntity, { hit: number; miss: number }> = {
+    models: { hit: 0, miss: 0 }, gpus: { hit: 0, miss: 0 }, prices: { hit: 0, miss: 0 },
+  }
 
   constructor(
     private readonly repository: CatalogRepository,
@@ -111,7 +113,9 @@ export class CatalogService {
   view(): CatalogView | Promise<CatalogView> {
     const loaded = this.loaded
     if (loaded) {
-      if (this.onCacheLookup) for (const entity of ENTITIES) this.onCacheLookup(entity, true)
+      this.lookups.models.hit++
+      this.lookups.gpus.hit++
+      this.lookups.prices.hit++
       return loaded
     }
     const generation = this.generation
@@ -142,13 +146,13 @@ export class CatalogService {
   }
 
   private modelSnapshot(): Promise<Snapshot<ModelRecord>> {
-    this.onCacheLookup?.('models', this.models !== null)
+    this.lookups.models[this.models === null ? 'miss' : 'hit']++
     this.models ??= snapshot(() => this.repository.listModels(), () => { this.models = null })
     return this.models
   }
 
   private priceSnapshot(): Promise<PriceSnapshot> {
-    this.onCacheLookup?.('prices', this.prices !== null)
+    this.lookups.prices[this.prices === null ? 'miss' : 'hit']++
     this.prices ??= snapshot(() => this.repository.listAllPrices(), () => { this.prices = null }).then((snap) => {
       const byGpu = new Map<string, PriceRecord[]>()
       for (const price of snap.list) {
@@ -162,7 +166,7 @@ export class CatalogService {
   }
 
   private gpuSnapshot(): Promise<Snapshot<GpuRecord>> {
-    this.onCacheLookup?.('gpus', this.gpus !== null)
+    this.lookups.gpus[this.gpus === null ? 'miss' : 'hit']++
     this.gpus ??= snapshot(() => this.repository.listGpus(), () => { this.gpus = null })
     return this.gpus
   }

@@ -113,6 +113,8 @@ describe('defaults', () => {
     const fresh = await start()
     expect((await fresh.inject({ method: 'POST', url: '/v1/estimates', payload: INLINE_ESTIMATE })).statusCode).toBe(200)
     expect((await fresh.inject({ method: 'POST', url: '/v1/estimates', payload: { ...INLINE_ESTIMATE, method: { type: 'qlora' } } })).statusCode).toBe(200)
+    // The service sees requests before validating them: an unknown method type is refused and mints no series.
+    await expect(fresh.estimates.estimate({ ...INLINE_ESTIMATE, method: { type: 'bogus' } } as never, { actor: { kind: 'anonymous' } })).rejects.toMatchObject({ status: 400 })
     await fresh.inject({ url: '/v1/models?limit=1' })
     await fresh.inject({ url: '/v1/models?limit=1' })
     await fresh.inject({ url: '/v1/models/no-such-model' })
@@ -124,6 +126,8 @@ describe('defaults', () => {
     expect(text).toMatch(/^http_requests_total\{method="GET",route="\/v1\/models\/:id",status_code="404"\} 1$/m)
     expect(text).toMatch(/^estimates_total\{method="lora",outcome="ok"\} 1$/m)
     expect(text).toMatch(/^estimates_total\{method="qlora",outcome="ok"\} 1$/m)
+    expect(text).toMatch(/^estimates_total\{method="unknown",outcome="error"\} 1$/m)
+    expect(text).not.toMatch(/bogus/)
     // First read loads (miss), the next two are served from memory (hits).
     expect(text).toMatch(/^catalog_cache_lookups_total\{entity="models",result="miss"\} 1$/m)
     expect(text).toMatch(/^catalog_cache_lookups_total\{entity="models",result="hit"\} 2$/m)

@@ -39,8 +39,10 @@ const LoraTargetSchema = Type.Enum(
   { description: 'A module that receives a LoRA adapter.' },
 )
 
+export const METHOD_TYPES = ['full', 'freeze', 'lora', 'qlora'] as const
+
 export const MethodSchema = Type.Object({
-  type: Type.Enum(['full', 'freeze', 'lora', 'qlora'], { description: 'Fine-tuning method.' }),
+  type: Type.Enum(METHOD_TYPES, { description: 'Fine-tuning method.' }),
   trainableLayers: Type.Optional(int(1, 1024, 'freeze: number of top decoder layers trained, at most the model\'s numLayers. Default: the strategy\'s share.')),
   strategy: Type.Optional(Type.Enum(['conservative', 'attention-only', 'aggressive'], { description: 'freeze: a named strategy instead of trainableLayers. Default: conservative.' })),
   rank: Type.Optional(int(1, 4096, 'lora/qlora: adapter rank r. Default: 16.')),
