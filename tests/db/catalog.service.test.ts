@@ -85,4 +85,36 @@ describe('catalog service (PostgreSQL)', () => {
     expect((await counting.getModel('llama-2-7b')).notes).toBe('changed by an admin')
     expect(loads).toBe(2)
   })
+  it('hands out the loaded catalog itself, the cheapest matching price, and never a view an invalidate() raced', async () => {
+    let loads = 0
+    const gate: { open?: () => void } = {}
+    const counting = new CatalogService({
+      ...repository,
+      listModels: async () => {
+        loads++
+        // The first load waits until the test has invalidated the cache behind its back.
+        if (loads === 1) await new Promise<void>((resolve) => { gate.open = resolve })
+        return repository.listModels()
+      },
+    }, () => new Date('2026-01-01T00:00:00Z'))
+    const racing = counting.view()
+    expect(racing).toBeInstanceOf(Promise)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    counting.invalidate()
+    gate.open!()
+    await racing // answers its own caller, but is not kept
+    const fresh = counting.view()
+    expect(fresh).toBeInstanceOf(Promise)
+    const view = await fresh
+    expect(loads).toBe(2)
+    expect(counting.view()).toBe(view) // loaded: the view itself, no promise
+    expect(counting.lookups.models).toEqual({ hit: 1, miss: 2 })
+    expect(view.models.get('llama-2-7b')?.name).toBe('Llama-2-7B')
+    // testcloud l4: $2.50 until 2025-06-01, then $2.00; the seed's L4 offers are dearer or other providers.
+    expect(view.cheapestPrice({ gpu: 'l4', provider: 'testcloud', at: new Date('2025-03-01T00:00:00Z') })?.usdPerGpuHour).toBe(2.5)
+    expect(view.cheapestPrice({ gpu: 'l4', provider: 'TestCloud', at: new Date('2026-01-01T00:00:00Z') })?.usdPerGpuHour).toBe(2.0)
+    expect(view.cheapestPrice({ gpu: 'l4', provider: 'testcloud', at: new Date('2024-01-01T00:00:00Z') })).toBeNull()
+    const cheapestL4 = Math.min(...(await counting.listPrices({ gpu: 'l4', pricingModel: 'on-demand' }, { limit: 200 })).items.map((p) => p.usdPerGpuHour))
+    expect(view.cheapestPrice({ gpu: 'l4', pricingModel: 'on-demand', at: new Date('2026-01-01T00:00:00Z') })?.usdPerGpuHour).toBe(cheapestL4)
+  })
 })
