@@ -54,8 +54,9 @@ export async function graphqlPlugin(app: FastifyInstance, { config }: { config: 
     // runs skip graphql-js's walk of the schema, about a third of a GraphQL estimate's CPU time
     // (README "Performance"). Adaptive mode, because then Mercurius still checks every request's
     // variables with graphql-js, so errors read the same compiled or not (the numeric `jit`
-    // option skips that check on the request that compiles). eluThreshold 1: compile even while
-    // the loop is saturated, when it pays most; a compile is one-off per document.
+    // option skips that check on the request that compiles). eluThreshold 1: compile at the first
+    // check that finds any idle time in the loop (a busy server still waits on sockets), not only
+    // when it is quiet; a compile is one-off per document.
     jit: config.GRAPHQL_JIT > 0 ? { minCount: config.GRAPHQL_JIT, eluThreshold: 1 } : undefined,
     path: '/graphql',
     context: (request) => ({ service: request.serviceContext }),
