@@ -15,6 +15,7 @@ import { planningLoaders, planningResolvers } from './planning.resolvers.ts'
 import { graphqlLimits } from './query-limits.ts'
 import { graphql } from './graphql-runtime.ts'
 import { scalarResolvers, withRestEnumValues } from './scalars.ts'
+import { holdVariables, releaseVariables, withGraphqlJsVariableErrors } from './variables.ts'
 import { scenarioLoaders, scenarioResolvers } from './scenario.resolvers.ts'
 
 declare module 'mercurius' {
@@ -44,9 +45,11 @@ export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateR
 export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders, ...planningLoaders }
 
 export async function graphqlPlugin(app: FastifyInstance, { config }: { config: Config }): Promise<void> {
+  const schema = withRestEnumValues(graphql.buildSchema(loadSchema()))
+  holdVariables(app)
   await app.register(mercurius, {
     ...graphqlLimits(config),
-    schema: withRestEnumValues(graphql.buildSchema(loadSchema())),
+    schema,
     resolvers: RESOLVERS,
     loaders: LOADERS,
     graphiql: false,
@@ -60,6 +63,7 @@ export async function graphqlPlugin(app: FastifyInstance, { config }: { config: 
     jit: config.GRAPHQL_JIT > 0 ? { minCount: config.GRAPHQL_JIT, eluThreshold: 1 } : undefined,
     path: '/graphql',
     context: (request) => ({ service: request.serviceContext }),
-    errorFormatter,
+    errorFormatter: (execution, ctx) => errorFormatter(withGraphqlJsVariableErrors(schema, execution, ctx), ctx),
   })
+  releaseVariables(app)
 }
