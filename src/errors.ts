@@ -72,3 +72,14 @@ export class ServiceUnavailableError extends AppError {
     super(code, 503, message)
   }
 }
+
+/** Seconds a client is asked to wait before retrying a 503: database away, timeout, load shed, full worker queue. */
+export const RETRY_AFTER_S = 5
+
+/** Shed under pressure (load shedding, a full worker queue): come back after `retryAfterSeconds`. */
+export class OverloadedError extends AppError {
+  override readonly name = 'OverloadedError'
+  constructor(readonly retryAfterSeconds: number, reason: string) {
+    super('OVERLOADED', 503, `The service is overloaded (${reason}); retry after ${retryAfterSeconds} s`)
+  }
+}

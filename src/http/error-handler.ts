@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isDatabaseUnavailable } from '../db/availability.ts'
-import { AppError, type FieldError } from '../errors.ts'
+import { AppError, RETRY_AFTER_S, type FieldError } from '../errors.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
@@ -55,8 +55,6 @@ function validationErrors(issues: AjvIssue[]): FieldError[] {
   })
 }
 
-/** Seconds a client should wait before retrying a 503 caused by the database or a timeout. */
-const RETRY_AFTER_S = 5
 
 export function toProblem(err: FastifyError | Error, instance: string): Problem {
   const base = (status: number, code: string, detail: string, errors: FieldError[] = []): Problem => ({

@@ -9,26 +9,14 @@
 // code), and the one thing that is not generic, loading TypeScript in the worker (below), piscina
 // would not do either.
 import { parentPort, Worker } from 'node:worker_threads'
-import { AppError, type FieldError } from '../errors.ts'
-
-/** Every 503 here asks the client to come back after this, as load shedding does (protection.plugin.ts). */
-export const WORKER_RETRY_AFTER_S = 5
-
-/** More tasks waiting than the queue holds: the caller should come back later. */
-export class PoolOverloadedError extends AppError {
-  override readonly name = 'PoolOverloadedError'
-  readonly retryAfterSeconds = WORKER_RETRY_AFTER_S
-  constructor(what: string, queued: number) {
-    super('OVERLOADED', 503, `The service is overloaded (${queued} ${what} already waiting); retry after ${WORKER_RETRY_AFTER_S} s`)
-  }
-}
+import { AppError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../errors.ts'
 
 /** The task's worker died under it, could not start, or the pool is closing. */
 export class WorkerUnavailableError extends AppError {
   override readonly name = 'WorkerUnavailableError'
-  readonly retryAfterSeconds = WORKER_RETRY_AFTER_S
+  readonly retryAfterSeconds = RETRY_AFTER_S
   constructor(reason: string) {
-    super('WORKER_UNAVAILABLE', 503, `${reason}; retry after ${WORKER_RETRY_AFTER_S} s`)
+    super('WORKER_UNAVAILABLE', 503, `${reason}; retry after ${RETRY_AFTER_S} s`)
   }
 }
 
@@ -90,7 +78,7 @@ export interface WorkerPoolOptions {
   module: URL
   /** Most threads at once (≥ 1); they start when tasks need them (or warm()) and stay until close(). */
   size: number
-  /** Most tasks waiting for a thread; one more is refused with PoolOverloadedError. */
+  /** Most tasks waiting for a thread; one more is refused with OverloadedError. */
   maxQueue: number
   /** Names the work in error messages ("advisor searches"). */
   what: string
@@ -136,7 +124,7 @@ export class WorkerPool<In, Out> {
       if (idle) this.dispatch(idle, task)
       else if (this.slots.length < this.options.size) this.dispatch(this.spawn(), task)
       else if (this.queue.length < this.options.maxQueue) this.queue.push(task)
-      else reject(new PoolOverloadedError(this.options.what, this.queue.length))
+      else reject(new OverloadedError(RETRY_AFTER_S, `${this.queue.length} ${this.options.what} already waiting`))
     })
   }
 

@@ -3,7 +3,8 @@
 // close() terminates the threads. Each task is a few ms except where a test spins on purpose.
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors.ts'
-import { PoolOverloadedError, WorkerPool, WorkerUnavailableError } from '../../src/services/worker-pool.ts'
+import { OverloadedError } from '../../src/errors.ts'
+import { WorkerPool, WorkerUnavailableError } from '../../src/services/worker-pool.ts'
 import type { TestTask } from './fixtures/tasks.worker.ts'
 
 const MODULE = new URL('./fixtures/tasks.worker.ts', import.meta.url)
@@ -92,7 +93,7 @@ describe('WorkerPool', () => {
     const running = p.run({ spinMs: 300, echo: 'first' })
     const queued = p.run({ echo: 'second' })
     const refused = await p.run({ echo: 'third' }).catch((e: unknown) => e)
-    expect(refused).toBeInstanceOf(PoolOverloadedError)
+    expect(refused).toBeInstanceOf(OverloadedError)
     expect(refused).toMatchObject({ code: 'OVERLOADED', status: 503, retryAfterSeconds: 5, message: 'The service is overloaded (1 test tasks already waiting); retry after 5 s' })
     expect(await running).toBe('first')
     expect(await queued).toBe('second')

@@ -8,7 +8,7 @@ import { errorCodes, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import type { Config } from '../../config.ts'
-import { AppError } from '../../errors.ts'
+import { AppError, OverloadedError, RETRY_AFTER_S } from '../../errors.ts'
 import { REQUEST_ID_HEADER } from '../server-options.ts'
 
 /** Probes, scrapes and the docs must answer however busy or limited the service is. */
@@ -18,8 +18,6 @@ export const isOperationalPath = (url: string) => /^\/(health\/|metrics(\?|$)|do
 const DOCS_CSP = "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data: validator.swagger.io; "
   + "object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'"
 
-/** Seconds a client is asked to wait after the service shed its request. */
-const OVERLOAD_RETRY_AFTER_S = 5
 /** Bad API keys an IP may present per rate-limit window: a tenth of the request budget, at least 10. */
 const authFailureBudget = (config: Config) => Math.max(10, Math.floor(config.RATE_LIMIT_MAX / 10))
 /** Clients tracked for failed authentication; the oldest are forgotten beyond this. */
@@ -29,13 +27,6 @@ export class RateLimitedError extends AppError {
   override readonly name = 'RateLimitedError'
   constructor(readonly retryAfterSeconds: number, max: number, what = 'requests') {
     super('RATE_LIMITED', 429, `More than ${max} ${what} in the window; retry after ${retryAfterSeconds} s`)
-  }
-}
-
-export class OverloadedError extends AppError {
-  override readonly name = 'OverloadedError'
-  constructor(readonly retryAfterSeconds: number, reason: string) {
-    super('OVERLOADED', 503, `The service is overloaded (${reason}); retry after ${retryAfterSeconds} s`)
   }
 }
 
@@ -165,12 +156,12 @@ export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) =
       maxEventLoopDelay: config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
       maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_BYTES,
       maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
-      retryAfter: OVERLOAD_RETRY_AFTER_S,
+      retryAfter: RETRY_AFTER_S,
       pressureHandler: (request, reply, type, value) => {
         if (isOperationalPath(request.url)) return undefined
-        reply.header('retry-after', OVERLOAD_RETRY_AFTER_S)
+        reply.header('retry-after', RETRY_AFTER_S)
         // A rejected promise reaches the error handler (a synchronous throw here would not).
-        return Promise.reject(new OverloadedError(OVERLOAD_RETRY_AFTER_S, `${type} ${value ?? ''}`.trim()))
+        return Promise.reject(new OverloadedError(RETRY_AFTER_S, `${type} ${value ?? ''}`.trim()))
       },
     })
   }
