@@ -1,9 +1,8 @@
 // Requests and app builders shared by the hardening tests.
-import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
-import { createDb, type Db } from '../../src/db/client.ts'
-import { QUIET_LIMITS } from '../helpers/app.ts'
+import { createDb } from '../../src/db/client.ts'
+import { ownedTogether, QUIET_LIMITS, type TestApp } from '../helpers/app.ts'
 
 /** Llama-2-7B (config.json of meta-llama/Llama-2-7b-hf) on an inline A100 with an explicit price: never touches the database. */
 export const INLINE_ESTIMATE = {
@@ -27,11 +26,7 @@ export const LLAMA_2_7B_PARAMETERS = 6_738_415_616
 
 export const ADMIN_KEY = 'hardening-admin-key-0123456789'
 
-export interface PgApp {
-  app: FastifyInstance
-  db: Db
-  close(): Promise<void>
-}
+export type PgApp = TestApp
 
 /** An app on PostgreSQL at `url`, with the production timeouts (short ones, so faults show fast). */
 export async function startPgApp(url: string, env: Record<string, string> = {}): Promise<PgApp> {
@@ -44,14 +39,7 @@ export async function startPgApp(url: string, env: Record<string, string> = {}):
   })
   const app = await buildApp(config, { db, logger: false })
   await app.ready()
-  return {
-    app,
-    db,
-    async close() {
-      await app.close()
-      await db.close()
-    },
-  }
+  return ownedTogether(app, db)
 }
 
 export const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` }

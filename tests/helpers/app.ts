@@ -20,7 +20,11 @@ export const QUIET_LIMITS = { PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', RATE_LIMIT_
 
 export async function buildTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   const db = await freshPgliteDb()
-  const app = await buildApp(loadConfig({ ...QUIET_LIMITS, ...env }), { db, logger: false })
+  return ownedTogether(await buildApp(loadConfig({ ...QUIET_LIMITS, ...env }), { db, logger: false }), db)
+}
+
+/** An app and the database handle it was built over, closed together: the app first, so in-flight work finishes. */
+export function ownedTogether(app: FastifyInstance, db: Db): TestApp {
   return {
     app,
     db,
