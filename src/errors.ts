@@ -83,3 +83,15 @@ export class OverloadedError extends AppError {
     super('OVERLOADED', 503, `The service is overloaded (${reason}); retry after ${retryAfterSeconds} s`)
   }
 }
+
+/**
+ * The client closed its connection before the answer was ready, so the work it asked for is
+ * dropped (a search still waiting for a worker). 499 is nginx's "client closed request": nobody
+ * reads the answer, but logs and metrics tell it apart from a server error.
+ */
+export class ClientClosedError extends AppError {
+  override readonly name = 'ClientClosedError'
+  constructor(message = 'The client closed the request before it was answered') {
+    super('CLIENT_CLOSED_REQUEST', 499, message)
+  }
+}

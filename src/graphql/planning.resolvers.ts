@@ -1,6 +1,7 @@
 // The planning questions (methods side by side, recommendations, serving, multi-phase plans,
 // inverse questions) over the planning service, inputs mapped onto the REST bodies it validates.
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
+import { withClientSignal } from '../http/client-signal.ts'
 import type {
   ComparisonRequest, InverseRequest, PlanRequest, RecommendationRequest, ServingRequest,
 } from '../services/planning.service.ts'
@@ -39,7 +40,7 @@ export const planningResolvers: IResolvers = {
         model: refs.pick('', 'modelId', modelId, 'model', model),
         ...(gpus ? { gpus: gpus.map(({ gpuId, gpu, ...extra }, i) => ({ ...extra, gpu: refs.pick(`/gpus/${i}`, 'gpuId', gpuId, 'gpu', gpu) })) } : {}),
       }
-      return refs.call(() => ctx.app.planning.recommend(body, ctx.service))
+      return refs.call(() => ctx.app.planning.recommend(body, withClientSignal(ctx.service, ctx.reply)))
     },
     servingPlan(_root, { input }: { input: ServingArgs }, ctx) {
       const refs = new CatalogRefs()

@@ -1,6 +1,7 @@
 // Planning endpoints over the engine: POST /v1/comparisons, /v1/recommendations, /v1/serving,
 // /v1/plans and /v1/estimates/inverse.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { withClientSignal } from './client-signal.ts'
 import { problemResponses } from './schemas/problem.schema.ts'
 import { EstimateRequestRef, withProperties } from './schemas/shared.schemas.ts'
 import {
@@ -35,7 +36,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: RecommendationRequestSchema,
       response: { 200: RecommendationResultSchema, ...errors },
     },
-  }, async (request) => app.planning.recommend(request.body, request.serviceContext))
+  }, async (request, reply) => app.planning.recommend(request.body, withClientSignal(request.serviceContext, reply)))
 
   app.post('/v1/serving', {
     schema: {

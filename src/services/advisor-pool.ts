@@ -3,11 +3,13 @@
 // worker threads it only costs the main thread the structured clone of its input and result.
 // ADVISOR_WORKERS=0 keeps the search on the main thread, as before.
 import { availableParallelism } from 'node:os'
+import { ClientClosedError } from '../errors.ts'
 import { advise, type AdvisorInput, type AdvisorResult } from '../estimation/advisor.ts'
 import { WorkerPool } from './worker-pool.ts'
 
 export interface AdvisorRunner {
-  advise(input: AdvisorInput): Promise<AdvisorResult>
+  /** `signal`: the caller has gone; a search still waiting for a worker is dropped (ClientClosedError). */
+  advise(input: AdvisorInput, signal?: AbortSignal): Promise<AdvisorResult>
   /** Starts a worker ahead of the first search (nothing inline). */
   warm(): void
   /** Terminates the worker threads (none inline). */
@@ -18,7 +20,11 @@ export interface AdvisorRunner {
 
 /** The search on the calling thread. */
 export const inlineAdvisor: AdvisorRunner = {
-  advise: async (input) => advise(input),
+  // Inline the search starts at once, so only a caller already gone is refused.
+  advise: async (input, signal) => {
+    if (signal?.aborted) throw new ClientClosedError()
+    return advise(input)
+  },
   warm: () => {},
   close: async () => {},
   threads: 0,
@@ -55,7 +61,7 @@ export function createAdvisorRunner(options: AdvisorPoolOptions): AdvisorRunner 
     ...(options.onWorkerError ? { onWorkerError: options.onWorkerError } : {}),
   })
   return {
-    advise: (input) => pool.run(input),
+    advise: (input, signal) => pool.run(input, signal),
     warm: () => pool.warm(),
     close: () => pool.close(),
     get threads() { return pool.threads },

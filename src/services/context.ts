@@ -21,6 +21,12 @@ export interface ServiceLogger {
 export interface ServiceContext {
   actor: Actor
   log?: ServiceLogger
+  /**
+   * Aborted when the caller has gone (its connection closed before the answer). Set only where
+   * dropping work pays (a recommendation search waiting for a worker): building one per request
+   * costs every route CPU.
+   */
+  signal?: AbortSignal
 }
 
 export const ANONYMOUS: Actor = { kind: 'anonymous' }

@@ -117,7 +117,7 @@ export class PlanningService {
       ...(body.space || body.pricingModels ? { space: { ...body.space, ...(body.pricingModels ? { pricingModels: body.pricingModels } : {}) } } : {}),
       ...(body.weights ? { weights: body.weights } : {}),
       ...(body.limit !== undefined ? { limit: body.limit } : {}),
-    })
+    }, ctx.signal)
     return {
       ...result,
       offersConsidered: offers.length,

@@ -1,15 +1,17 @@
 // A small pool of worker threads for CPU-bound pure functions (the advisor's search), so a long
 // computation never holds the event loop that answers every other request. Each worker runs one
 // task at a time; tasks beyond the busy workers wait in a bounded queue, and a full queue is a
-// 503 OVERLOADED at once rather than a backlog that outlives the request. A worker that dies
-// fails only its own task (503 WORKER_UNAVAILABLE) and is replaced when the next task needs it.
+// 503 OVERLOADED at once rather than a backlog that outlives the request. A waiting task whose
+// caller has gone (its signal aborted) leaves the queue, so abandoned work neither runs nor holds
+// a place a live caller could have. A worker that dies fails only its own task (503
+// WORKER_UNAVAILABLE) and is replaced when the next task needs it.
 //
 // Written here rather than taken from piscina: the service needs ~150 lines of it (lazy start,
 // one bounded FIFO queue, crash → 503, terminate on close, domain errors carried back with their
 // code), and the one thing that is not generic, loading TypeScript in the worker (below), piscina
 // would not do either.
 import { parentPort, Worker } from 'node:worker_threads'
-import { AppError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../errors.ts'
+import { AppError, ClientClosedError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../errors.ts'
 
 /** The task's worker died under it, could not start, or the pool is closing. */
 export class WorkerUnavailableError extends AppError {
@@ -91,6 +93,8 @@ interface Task {
   input: unknown
   resolve(value: unknown): void
   reject(err: Error): void
+  /** Removes the abort listener of a queued task (set only while it waits). */
+  detach?: () => void
 }
 
 interface Slot {
@@ -116,14 +120,21 @@ export class WorkerPool<In, Out> {
     return this.slots.length
   }
 
-  run(input: In): Promise<Out> {
+  /**
+   * Runs `input` on a free thread, or queues it. `signal` says the caller has gone: an aborted
+   * signal is refused at once and an abort while the task waits takes it out of the queue, both
+   * with ClientClosedError. A task already on a thread runs to its end (stopping it would cost a
+   * thread restart, ~0.3–1 s) and the caller drops its answer.
+   */
+  run(input: In, signal?: AbortSignal): Promise<Out> {
     if (this.closed) return Promise.reject(new WorkerUnavailableError('The service is shutting down'))
+    if (signal?.aborted) return Promise.reject(this.clientClosed())
     return new Promise<Out>((resolve, reject) => {
       const task: Task = { id: this.nextId++, input, resolve: resolve as (value: unknown) => void, reject }
       const idle = this.slots.find((s) => !s.task)
       if (idle) this.dispatch(idle, task)
       else if (this.slots.length < this.options.size) this.dispatch(this.spawn(), task)
-      else if (this.queue.length < this.options.maxQueue) this.queue.push(task)
+      else if (this.queue.length < this.options.maxQueue) this.enqueue(task, signal)
       else reject(new OverloadedError(RETRY_AFTER_S, `${this.queue.length} ${this.options.what} already waiting`))
     })
   }
@@ -137,7 +148,10 @@ export class WorkerPool<In, Out> {
   /** Refuses what is waiting, terminates every thread (a running task gets a 503) and resolves once they are gone. */
   async close(): Promise<void> {
     this.closed = true
-    for (const task of this.queue.splice(0)) task.reject(new WorkerUnavailableError('The service is shutting down'))
+    for (const task of this.queue.splice(0)) {
+      task.detach?.()
+      task.reject(new WorkerUnavailableError('The service is shutting down'))
+    }
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()))
   }
 
@@ -165,7 +179,30 @@ export class WorkerPool<In, Out> {
     return slot
   }
 
+  private enqueue(task: Task, signal: AbortSignal | undefined): void {
+    this.queue.push(task)
+    if (!signal) return
+    const onAbort = () => {
+      task.detach = undefined
+      const at = this.queue.indexOf(task)
+      if (at === -1) return
+      this.queue.splice(at, 1)
+      task.reject(this.clientClosed())
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    task.detach = () => {
+      task.detach = undefined
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private clientClosed(): ClientClosedError {
+    return new ClientClosedError(`The client closed the request before a worker took it (${this.options.what})`)
+  }
+
   private dispatch(slot: Slot, task: Task): void {
+    // On a thread it runs to its end whatever the signal says: the listener has nothing left to do.
+    task.detach?.()
     try {
       slot.worker.postMessage({ id: task.id, input: task.input })
     } catch (err) {

@@ -1,5 +1,8 @@
 // Recommendation searches on worker threads: the same answers as on the main thread, a bounded
-// queue answered with 503 + Retry-After, threads gone when the app closes, and the settings.
+// queue answered with 503 + Retry-After, searches whose client has gone dropped from the queue,
+// threads gone when the app closes, and the settings.
+import { request as httpRequest, type ClientRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { advise, type AdvisorInput } from '../../src/estimation/advisor.ts'
@@ -37,6 +40,12 @@ describe('advisor runner', () => {
 
   it('runs inline with 0 workers', () => {
     expect(createAdvisorRunner({ workers: 0, maxQueue: 4 })).toBe(inlineAdvisor)
+  })
+
+  it('refuses a search whose caller has already gone, pooled or inline', async () => {
+    for (const runner of [pooled, inlineAdvisor]) {
+      await expect(runner.advise(SEARCHES[2]!, AbortSignal.abort())).rejects.toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', status: 499 })
+    }
   })
 
   it('defaults to one core left to the event loop, at least 1 and at most 4 workers', () => {
@@ -103,5 +112,75 @@ describe('POST /v1/recommendations on a worker pool', () => {
     await t.close()
     expect(t.app.advisor.threads).toBe(0)
     await expect(t.app.advisor.advise(SEARCHES[0]!)).rejects.toMatchObject({ code: 'WORKER_UNAVAILABLE', status: 503 })
+  })
+})
+
+describe('a queued search whose client has gone', () => {
+  let t: ApiTestApp
+  let port: number
+  // One worker and a queue of one: a search left waiting by a gone client would refuse the next.
+  beforeAll(async () => {
+    t = await startApiApp('pglite', { ADVISOR_WORKERS: '1', ADVISOR_QUEUE_MAX: '1' })
+    await t.app.listen({ port: 0, host: '127.0.0.1' })
+    port = (t.app.server.address() as AddressInfo).port
+  })
+  afterAll(async () => { await t?.close() })
+
+  const TRAINING = { sequenceLength: 2048, datasetTokens: 50_000_000, epochs: 2 }
+  const REST = { model: 'llama-2-7b', goal: 'production', training: TRAINING, gpus: ['a100-80gb'] }
+  const GRAPHQL = {
+    query: `{ recommend(input: { modelId: "llama-2-7b", goal: PRODUCTION, training: { sequenceLength: 2048, datasetTokens: 50000000, epochs: 2 }, gpus: [{ gpuId: "a100-80gb" }] }) { notes } }`,
+  }
+  /**
+   * Holds the one worker with a real search longer than the steps below take: 150 GPUs took
+   * 1.3 s on the worker while the three requests reached the pool within 0.4 s (2-core machine
+   * shared with other work, Node 20). The test checks that premise rather than assume it.
+   */
+  const LONG: AdvisorInput = { ...SEARCHES[0]!, gpus: Array.from({ length: 150 }, (_, i) => ({ id: `gpu-${i}`, spec: GPUS[i % GPUS.length]!.spec })) }
+
+  /** A POST over its own socket, answer ignored: the test closes it mid-wait. */
+  function post(path: string, body: object): ClientRequest {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json' } })
+    req.on('error', () => {}) // ECONNRESET when destroyed: expected
+    req.end(JSON.stringify(body))
+    return req
+  }
+
+  it('is dropped from the worker queue with 499, over REST and GraphQL, and the next search is queued rather than refused', async () => {
+    const runner = t.app.advisor
+    const advise = runner.advise.bind(runner)
+    // What each search the routes start came to (the value, or the error), in order.
+    const outcomes: Promise<unknown>[] = []
+    let called: (() => void) | undefined
+    // Wrapped: a promise resolved with a promise would wait for it to settle.
+    const nextCall = () => new Promise<{ outcome: Promise<unknown> }>((resolve) => { called = () => resolve({ outcome: outcomes.at(-1)! }) })
+    runner.advise = (input, signal) => {
+      const search = advise(input, signal)
+      outcomes.push(search.then(() => 'answered', (err: unknown) => err))
+      called?.()
+      return search
+    }
+
+    await advise(SEARCHES[2]!) // thread started: what follows times searches only
+    let longDone = false
+    const long = advise(LONG).finally(() => { longDone = true })
+    for (const [path, body] of [['/v1/recommendations', REST], ['/graphql', GRAPHQL]] as const) {
+      const reached = nextCall()
+      const client = post(path, body)
+      const { outcome } = await reached // in the queue: the worker has the long search
+      client.destroy()
+      expect(await outcome).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', status: 499 })
+      expect(longDone, 'the long search outlasted the step').toBe(false)
+    }
+    const reached = nextCall()
+    const next = t.call({ method: 'POST', url: '/v1/recommendations', payload: REST })
+    await reached
+    expect(longDone, 'the third search came while the worker was still busy').toBe(false)
+    const res = await next
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().resolved.gpuIds).toEqual(['a100-80gb'])
+    await long
+    expect(await outcomes.at(-1)).toBe('answered')
+    expect(outcomes).toHaveLength(3)
   })
 })

@@ -1,9 +1,9 @@
 // The worker pool apart from the advisor: work runs off the main thread, errors come back as the
 // same errors, a dead worker fails its task with a 503 and is replaced, the queue is bounded,
-// close() terminates the threads. Each task is a few ms except where a test spins on purpose.
+// a waiting task whose caller has gone leaves it, close() terminates the threads. Each task is a few ms except where a test spins on purpose.
+import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError } from '../../src/errors.ts'
-import { OverloadedError } from '../../src/errors.ts'
+import { AppError, ClientClosedError, OverloadedError } from '../../src/errors.ts'
 import { WorkerPool, WorkerUnavailableError } from '../../src/services/worker-pool.ts'
 import type { TestTask } from './fixtures/tasks.worker.ts'
 
@@ -97,6 +97,67 @@ describe('WorkerPool', () => {
     expect(refused).toMatchObject({ code: 'OVERLOADED', status: 503, retryAfterSeconds: 5, message: 'The service is overloaded (1 test tasks already waiting); retry after 5 s' })
     expect(await running).toBe('first')
     expect(await queued).toBe('second')
+  })
+
+  it('drops a waiting task whose signal aborts: rejected with 499 at once, never run, its place freed', async () => {
+    const p = pool(1, 1)
+    await p.run({ echo: 'warm' })
+    let firstSettled = false
+    const running = p.run({ spinMs: 500, echo: 'first' }).finally(() => { firstSettled = true })
+    const caller = new AbortController()
+    const abandoned = p.run({ echo: 'nobody reads this' }, caller.signal).catch((e: unknown) => e)
+    // The queue (1) is full: without the abort the next task would be refused with 503.
+    expect(await p.run({ echo: 'refused' }).catch((e: unknown) => e)).toBeInstanceOf(OverloadedError)
+    caller.abort()
+    const err = await abandoned
+    // Rejected while the first task still holds the thread, not when a worker would have taken it.
+    expect(firstSettled).toBe(false)
+    expect(err).toBeInstanceOf(ClientClosedError)
+    expect(err).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', status: 499, message: 'The client closed the request before a worker took it (test tasks)' })
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0)
+    const accepted = p.run({ handled: true })
+    expect(await running).toBe('first')
+    // warm, first, this one: the abandoned task never reached the thread.
+    expect(await accepted).toBe(3)
+  })
+
+  it('refuses an already aborted signal without queuing or starting a thread', async () => {
+    const p = pool(1, 1)
+    const err = await p.run({ echo: 'never' }, AbortSignal.abort()).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ClientClosedError)
+    expect(err).toMatchObject({ code: 'CLIENT_CLOSED_REQUEST', status: 499 })
+    expect(p.threads).toBe(0)
+    expect(await p.run({ handled: true })).toBe(1)
+  })
+
+  it('lets a task run to its end once a thread has it, and leaves no abort listener behind', async () => {
+    const p = pool(1, 1)
+    await p.run({ echo: 'warm' })
+    const first = new AbortController()
+    const running = p.run({ spinMs: 300, echo: 'first' }, first.signal)
+    const second = new AbortController()
+    const queued = p.run({ handled: true }, second.signal)
+    expect(getEventListeners(second.signal, 'abort')).toHaveLength(1)
+    first.abort() // on the thread already: it finishes, the caller would drop the answer
+    expect(await running).toBe('first')
+    expect(await queued).toBe(3)
+    // Dispatched from the queue: its listener went with it; aborting now changes nothing.
+    expect(getEventListeners(second.signal, 'abort')).toHaveLength(0)
+    expect(getEventListeners(first.signal, 'abort')).toHaveLength(0)
+    second.abort()
+    expect(await p.run({ handled: true })).toBe(4)
+  })
+
+  it('removes the abort listener of a queued task refused by close()', async () => {
+    const p = pool(1, 1)
+    await p.run({ echo: 'warm' })
+    const running = p.run({ spinMs: 20_000 }).catch((e: unknown) => e)
+    const caller = new AbortController()
+    const queued = p.run({ echo: 'never' }, caller.signal).catch((e: unknown) => e)
+    await p.close()
+    expect(await queued).toMatchObject({ code: 'WORKER_UNAVAILABLE' })
+    expect(await running).toMatchObject({ code: 'WORKER_UNAVAILABLE' })
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0)
   })
 
   it('starts threads only as tasks need them, up to size', async () => {
