@@ -3,8 +3,10 @@
 // migrated and seeded once, under several apps configured differently.
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { isPressureReading } from '../../src/http/plugins/protection.plugin.ts'
 import { createDb, type Db } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrator.ts'
 import { seedIfEmpty } from '../../src/db/seed.ts'
@@ -199,6 +201,24 @@ describe('limits', () => {
     expect(res.json()).toMatchObject({ status: 503, code: 'OVERLOADED' })
     expect(res.headers['retry-after']).toBe('5')
     expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200)
+  })
+})
+
+describe('load shedding readings', () => {
+  it('an event-loop histogram that has not ticked twice is no reading, so it sheds nothing; a measured stall still does', () => {
+    // The premise, in Node itself: a loop busy from the moment the histogram is enabled leaves it
+    // empty, and under-pressure turns the empty mean (NaN) into an Infinity delay.
+    const histogram = monitorEventLoopDelay({ resolution: 10 })
+    histogram.enable()
+    const until = performance.now() + 50
+    while (performance.now() < until) { /* the app's synchronous start */ }
+    expect(histogram.count).toBe(0)
+    expect(Number.isNaN(histogram.mean)).toBe(true)
+    histogram.disable()
+
+    expect(isPressureReading('eventLoopDelay', Number.POSITIVE_INFINITY)).toBe(false)
+    expect(isPressureReading('eventLoopDelay', 1_500)).toBe(true)
+    expect(isPressureReading('heapUsedBytes', 2 ** 31)).toBe(true)
   })
 })
 

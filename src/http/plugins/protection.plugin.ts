@@ -65,6 +65,19 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers
 }
 
+/**
+ * False for under-pressure's "no sample yet": Node's event-loop-delay histogram records from its
+ * second tick, so a loop busy for a whole sample interval (1 s) right after the histogram is
+ * enabled (the app's own start, ~1-2 s of synchronous work on one slow core) leaves it empty, and
+ * under-pressure reads the empty mean as an Infinity delay: every request was shed for the next
+ * second after /health/ready turned 200 (6 × 503 in the first 0.7 s, server on one CPU). Later
+ * stalls are real readings: the histogram has ticked before, and its first tick after a stall
+ * records the stall.
+ */
+export function isPressureReading(type: string, value: number | undefined): boolean {
+  return !(type === 'eventLoopDelay' && value === Number.POSITIVE_INFINITY)
+}
+
 export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) => {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
@@ -158,7 +171,7 @@ export const protectionPlugin = fp<{ config: Config }>(async (app, { config }) =
       maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
       retryAfter: RETRY_AFTER_S,
       pressureHandler: (request, reply, type, value) => {
-        if (isOperationalPath(request.url)) return undefined
+        if (isOperationalPath(request.url) || !isPressureReading(type, value)) return undefined
         reply.header('retry-after', RETRY_AFTER_S)
         // A rejected promise reaches the error handler (a synchronous throw here would not).
         return Promise.reject(new OverloadedError(RETRY_AFTER_S, `${type} ${value ?? ''}`.trim()))
