@@ -55,7 +55,6 @@ function validationErrors(issues: AjvIssue[]): FieldError[] {
   })
 }
 
-
 export function toProblem(err: FastifyError | Error, instance: string): Problem {
   const base = (status: number, code: string, detail: string, errors: FieldError[] = []): Problem => ({
     type: problemType(code),

@@ -13,6 +13,8 @@
 import { parentPort, Worker } from 'node:worker_threads'
 import { AppError, ClientClosedError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../errors.ts'
 
+const SHUTTING_DOWN = 'The service is shutting down'
+
 /** The task's worker died under it, could not start, or the pool is closing. */
 export class WorkerUnavailableError extends AppError {
   override readonly name = 'WorkerUnavailableError'
@@ -127,7 +129,7 @@ export class WorkerPool<In, Out> {
    * thread restart, ~0.3–1 s) and the caller drops its answer.
    */
   run(input: In, signal?: AbortSignal): Promise<Out> {
-    if (this.closed) return Promise.reject(new WorkerUnavailableError('The service is shutting down'))
+    if (this.closed) return Promise.reject(new WorkerUnavailableError(SHUTTING_DOWN))
     if (signal?.aborted) return Promise.reject(this.clientClosed())
     return new Promise<Out>((resolve, reject) => {
       const task: Task = { id: this.nextId++, input, resolve: resolve as (value: unknown) => void, reject }
@@ -150,7 +152,7 @@ export class WorkerPool<In, Out> {
     this.closed = true
     for (const task of this.queue.splice(0)) {
       task.detach?.()
-      task.reject(new WorkerUnavailableError('The service is shutting down'))
+      task.reject(new WorkerUnavailableError(SHUTTING_DOWN))
     }
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()))
   }
@@ -173,7 +175,7 @@ export class WorkerPool<In, Out> {
       this.slots.splice(this.slots.indexOf(slot), 1)
       const task = slot.task
       slot.task = null
-      if (task) task.reject(new WorkerUnavailableError(this.closed ? 'The service is shutting down' : `A worker running ${this.options.what} stopped (exit code ${exitCode})`))
+      if (task) task.reject(new WorkerUnavailableError(this.closed ? SHUTTING_DOWN : `A worker running ${this.options.what} stopped (exit code ${exitCode})`))
       if (!this.closed && this.queue.length > 0) this.dispatch(this.spawn(), this.queue.shift()!)
     })
     return slot

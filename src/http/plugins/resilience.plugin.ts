@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
 import { isDatabaseUnavailable } from '../../db/availability.ts'
+import { RETRY_AFTER_S } from '../../errors.ts'
 import { CatalogSync } from '../../db/catalog-sync.ts'
 
 declare module 'fastify' {
@@ -53,7 +54,7 @@ export const resiliencePlugin = fp<{ config: Config }>(async (app, { config }) =
   app.decorate('draining', { getter: () => draining })
   app.addHook('onRequest', (request, reply, done) => {
     // Replying from a callback hook ends the request there: done() must not follow.
-    if (draining && request.url.split('?')[0] === '/health/ready') reply.code(503).header('retry-after', 5).send({ status: 'unavailable' })
+    if (draining && request.url.split('?')[0] === '/health/ready') reply.code(503).header('retry-after', RETRY_AFTER_S).send({ status: 'unavailable' })
     else done()
   })
 }, { name: 'resilience', dependencies: ['database'] })
