@@ -4,7 +4,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key.repository.ts'
 import { AppError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts'
-import { roleAtLeast, roleOf, type Actor, type Role, type ServiceContext } from './context.ts'
+import { ANONYMOUS, roleAtLeast, roleOf, type Actor, type Role, type ServiceContext } from './context.ts'
 import { validator } from './validation.ts'
 import { Type, type Static } from 'typebox'
 
@@ -50,6 +50,11 @@ export interface CreatedKey extends ApiKeyRecord {
   key: string
 }
 
+/** Whether an Authorization header value asks to be authenticated at all (absent or blank: anonymous). */
+export function presentsCredentials(authorization: string | undefined): authorization is string {
+  return authorization !== undefined && authorization.trim() !== ''
+}
+
 export class AuthService {
   private readonly bootstrapHash: Buffer | null
 
@@ -68,7 +73,7 @@ export class AuthService {
    * silently downgrades a caller to anonymous.
    */
   async authenticate(authorization: string | undefined): Promise<Actor> {
-    if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' }
+    if (!presentsCredentials(authorization)) return ANONYMOUS
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
     if (!match) throw new UnauthorizedError('Authorization must be "Bearer <api key>"', 'AUTH_INVALID_KEY')
     const key = match[1]!

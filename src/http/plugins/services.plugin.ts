@@ -10,10 +10,10 @@ import { createCatalogAdminRepository } from '../../db/catalog-admin.repository.
 import { createReportRepository } from '../../db/report.repository.ts'
 import { createScenarioRepository } from '../../db/scenario.repository.ts'
 import { createAdvisorRunner, type AdvisorRunner } from '../../services/advisor-pool.ts'
-import { AccessPolicy, AuthService } from '../../services/auth.service.ts'
+import { AccessPolicy, AuthService, presentsCredentials } from '../../services/auth.service.ts'
 import { CatalogAdminService } from '../../services/catalog-admin.service.ts'
 import { createCatalogReader, type CatalogReader } from '../../services/catalog-reader.ts'
-import type { ServiceContext } from '../../services/context.ts'
+import { ANONYMOUS, type ServiceContext } from '../../services/context.ts'
 import { EstimateService } from '../../services/estimate.service.ts'
 import { PlanningService } from '../../services/planning.service.ts'
 import { ReportService } from '../../services/report.service.ts'
@@ -69,8 +69,8 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   // every request. Without an Authorization header the actor is anonymous, no key lookup to await.
   app.addHook('onRequest', (request, _reply, done) => {
     const { authorization } = request.headers
-    if (authorization === undefined || authorization.trim() === '') {
-      request.serviceContext = { actor: { kind: 'anonymous' }, log: request.log }
+    if (!presentsCredentials(authorization)) {
+      request.serviceContext = { actor: ANONYMOUS, log: request.log }
       done()
       return
     }
