@@ -1,5 +1,18 @@
 import js from '@eslint/js'
+import boundaries from 'eslint-plugin-boundaries'
 import tseslint from 'typescript-eslint'
+
+/** Each layer and the layers it may import from (its own is always allowed). */
+const LAYERS = [
+  ['app', ['rest', 'graphql', 'transport', 'services', 'data', 'engine', 'contract']],
+  ['rest', ['transport', 'services', 'data', 'engine', 'contract']],
+  ['graphql', ['transport', 'services', 'data', 'engine', 'contract']],
+  ['transport', ['services', 'data', 'contract']],
+  ['services', ['data', 'engine', 'contract']],
+  ['data', ['contract']],
+  ['engine', ['contract']],
+  ['contract', []],
+]
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'src/generated/', 'coverage/', 'data/', 'openapi/'] },
@@ -26,9 +39,46 @@ export default tseslint.config(
   },
   {
     // Only the data layer touches Prisma.
-    files: ['src/http/**/*.ts', 'src/graphql/**/*.ts', 'src/services/**/*.ts'],
+    files: ['src/http/**/*.ts', 'src/graphql/**/*.ts', 'src/transport/**/*.ts', 'src/services/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@prisma/*', '*/generated/*'] }],
+    },
+  },
+  {
+    // The layers, top to bottom: entry files (server, app) → app plugins → doors (REST, GraphQL) → what both doors share →
+    // services → data / engine → contract. A module imports only from layers below its own, and
+    // neither door imports the other. tests/lint/boundaries.test.ts proves the rule bites.
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/include': ['src/**/*.ts'],
+      'boundaries/ignore': ['src/generated/**'],
+      'boundaries/elements': [
+        { type: 'app', pattern: ['src/plugins/**', 'src/observability/**'], partialMatch: false },
+        { type: 'rest', pattern: 'src/http/**', partialMatch: false },
+        { type: 'graphql', pattern: 'src/graphql/**', partialMatch: false },
+        { type: 'transport', pattern: 'src/transport/**', partialMatch: false },
+        { type: 'services', pattern: 'src/services/**', partialMatch: false },
+        { type: 'data', pattern: 'src/db/**', partialMatch: false },
+        { type: 'engine', pattern: 'src/estimation/**', partialMatch: false },
+        { type: 'contract', pattern: 'src/contract/**', partialMatch: false },
+      ],
+      // The entry files above every folder: the server, the OpenAPI generator and the app they build.
+      'boundaries/files': [{ category: 'entry', pattern: ['src/server.ts', 'src/openapi.ts', 'src/app.ts'] }],
+    },
+    rules: {
+      'boundaries/dependencies': ['error', {
+        default: 'disallow',
+        policies: [
+          ...LAYERS.map(([from, below]) => ({
+            from: { element: { type: from } },
+            allow: { to: { element: { types: { anyOf: [from, ...below] } } } },
+          })),
+          { disallow: { to: { file: { categories: 'entry' } } } },
+          // The entry files are the top: they may import anything, each other included (server → app).
+          { from: { file: { categories: 'entry' } }, allow: [{ to: { element: { types: '*' } } }, { to: { file: { categories: 'entry' } } }] },
+        ],
+      }],
     },
   },
 )

@@ -2,7 +2,7 @@
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/client.ts'
 import { migrate } from '../src/db/migrator.ts'
-import { pgliteDirOf } from '../src/http/plugins/database.plugin.ts'
+import { pgliteDirOf } from '../src/plugins/database.plugin.ts'
 
 const config = loadConfig(process.env)
 const db = await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })

@@ -3,7 +3,7 @@
 // Builds the app without a database: route schemas do not need one.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { generateOpenApi } from '../src/http/openapi.ts'
+import { generateOpenApi } from '../src/openapi.ts'
 
 const file = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url))
 mkdirSync(fileURLToPath(new URL('../openapi/', import.meta.url)), { recursive: true })

@@ -21,7 +21,7 @@ export const ConfigSchema = Type.Object({
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'bootstrap admin key (at least 16 characters)' })),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'time allowed for in-flight requests on SIGTERM' }),
   SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 0, description: 'on SIGTERM, time /health/ready answers 503 before the listener closes (load balancers notice)' }),
-  // Limits and protection (src/http/server-options.ts, src/http/plugins/protection.plugin.ts).
+  // Limits and protection (src/server-options.ts, src/plugins/protection.plugin.ts).
   TRUST_PROXY: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (behind a load balancer)' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'largest request body accepted (413 above)' }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30_000, description: 'time to receive a whole request (slow clients); 0 = none' }),

@@ -2,7 +2,7 @@
 // UPDATE's WHERE), and append-only prices (a new price closes the open one of its series in the
 // same transaction, under a row lock on the GPU so concurrent appends queue up).
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts'
-import { ConflictError } from '../errors.ts'
+import { ConflictError } from '../contract/errors.ts'
 import { toModel, type GpuRecord, type ModelRecord, type PriceRecord } from './catalog.repository.ts'
 
 /** Outcome of a versioned update: the new row, or why there is none. */

@@ -1,9 +1,7 @@
 // Cost aggregates over stored scenarios, computed by PostgreSQL (GROUP BY with a grand-total
 // grouping set), so a report over a million scenarios moves one row per group, not a million.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts'
-
-export const REPORT_GROUPINGS = ['team', 'project', 'month', 'provider', 'method', 'model', 'scenario'] as const
-export type ReportGrouping = (typeof REPORT_GROUPINGS)[number]
+import type { ReportGrouping } from '../contract/report.schemas.ts'
 
 /** The grouping expressions, from a fixed list: user input never reaches the SQL text. */
 const GROUP_EXPRESSION: Record<ReportGrouping, Prisma.Sql> = {

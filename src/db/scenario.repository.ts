@@ -1,7 +1,7 @@
 // Stored scenarios as plain records. Deleting sets deletedAt (reads skip such rows); nothing is
 // ever destroyed. Updates carry the version read in their WHERE (optimistic concurrency).
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts'
-import { ValidationError } from '../errors.ts'
+import { ValidationError } from '../contract/errors.ts'
 import type { Page } from './catalog.repository.ts'
 import type { Versioned } from './catalog-admin.repository.ts'
 

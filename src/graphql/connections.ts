@@ -1,6 +1,6 @@
 // Relay-style connections over the services' cursor pages: the services page with `nextCursor`;
 // GraphQL says `first`/`after` and answers edges (each with its cursor) plus pageInfo.
-import { ValidationError } from '../errors.ts'
+import { ValidationError } from '../contract/errors.ts'
 
 export interface PageArgs {
   first?: number | null

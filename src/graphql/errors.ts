@@ -5,7 +5,7 @@
 // unless the rule that raised them gave a more precise code.
 import type { ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
-import { toProblem } from '../http/error-handler.ts'
+import { toProblem } from '../transport/problem.ts'
 import { InvalidInputError } from './scalars.ts'
 
 interface Mapped {

@@ -1,7 +1,7 @@
 // GraphQL inputs as the services' inputs, which are the REST bodies: plain objects without
 // explicit nulls, and REST's "catalog id or inline spec" unions, which GraphQL cannot express,
 // taken from two alternative fields (modelId / model, gpuId / gpu), exactly one of them given.
-import { AppError, ValidationError } from '../errors.ts'
+import { AppError, ValidationError } from '../contract/errors.ts'
 import type { EstimateRequest } from '../services/estimate.service.ts'
 
 /**

@@ -1,7 +1,7 @@
 // The planning questions (methods side by side, recommendations, serving, multi-phase plans,
 // inverse questions) over the planning service, inputs mapped onto the REST bodies it validates.
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
-import { withClientSignal } from '../http/client-signal.ts'
+import { withClientSignal } from '../transport/client-signal.ts'
 import type {
   ComparisonRequest, InverseRequest, PlanRequest, RecommendationRequest, ServingRequest,
 } from '../services/planning.service.ts'

@@ -5,15 +5,15 @@
 // the REST values as internal values, so the services only ever see REST values.
 import type { GraphQLSchema, ValueNode } from 'graphql'
 import { graphql } from './graphql-runtime.ts'
-import { parseInstant } from '../http/catalog.routes.ts'
+import { parseInstant } from '../contract/instant.ts'
 import {
   EstimateResultSchema, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
-} from '../http/schemas/estimate.schemas.ts'
+} from '../contract/estimate.schemas.ts'
 import {
   InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingResultSchema,
-} from '../http/schemas/planning.schemas.ts'
+} from '../contract/planning.schemas.ts'
 import { ROLES } from '../services/context.ts'
-import { REPORT_GROUPINGS } from '../services/report.service.ts'
+import { REPORT_GROUPINGS } from '../contract/report.schemas.ts'
 
 const { Kind, valueFromASTUntyped } = graphql
 

@@ -1,7 +1,7 @@
 // Scenarios and cost reports over the scenario and report services. Scenario.model is a loader:
 // listing a page of scenarios with their models costs one catalog read, not one per scenario.
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
-import type { ReportGrouping } from '../services/report.service.ts'
+import type { ReportGrouping } from '../contract/report.schemas.ts'
 import type { ScenarioDto, ScenarioFilter, ScenarioUpdate } from '../services/scenario.service.ts'
 import { connectionOf, pageRequest, type PageArgs } from './connections.ts'
 import { CatalogRefs, plain, type EstimateInputArgs } from './inputs.ts'

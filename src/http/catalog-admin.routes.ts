@@ -4,9 +4,9 @@ import { Type } from 'typebox'
 import { etagOf, versionFromIfMatch } from './etag.ts'
 import {
   GpuCreateSchema, GpuWriteSchema, HfImportSchema, ModelCreateSchema, ModelWriteSchema, PriceAppendedSchema, PriceCreateSchema,
-} from './schemas/catalog-admin.schemas.ts'
-import { GpuSchema, IdParamsSchema, ModelSchema } from './schemas/catalog.schemas.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
+} from '../contract/catalog-admin.schemas.ts'
+import { GpuSchema, IdParamsSchema, ModelSchema } from '../contract/catalog.schemas.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
 
 export const IfMatchHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag of the version you read (required; 428 without, 412 when stale).' })),

@@ -1,6 +1,6 @@
 // GET /v1/models, /v1/gpus, /v1/prices: catalog reads over the catalog service.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ValidationError } from '../errors.ts'
+import { parseInstant } from '../contract/instant.ts'
 import { etagOf } from './etag.ts'
 import {
   GpuPageSchema,
@@ -11,20 +11,8 @@ import {
   PageQuerySchema,
   PricePageSchema,
   PriceQuerySchema,
-} from './schemas/catalog.schemas.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
-
-/** `YYYY-MM-DD` is midnight UTC, and so is a date-time without an offset: results must not depend on the server's zone. */
-export function parseInstant(field: string, text: string): Date {
-  const [, year, month, day] = (/^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? []).map(Number)
-  const calendar = new Date(Date.UTC(year ?? NaN, (month ?? NaN) - 1, day ?? NaN))
-  const iso = text.length === 10 ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`
-  const instant = new Date(iso)
-  if (Number.isNaN(instant.getTime()) || calendar.getUTCMonth() + 1 !== month || calendar.getUTCDate() !== day) {
-    throw new ValidationError(field, 'must be a valid date (YYYY-MM-DD) or ISO 8601 date-time')
-  }
-  return instant
-}
+} from '../contract/catalog.schemas.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
 
 export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/models', {

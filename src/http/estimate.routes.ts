@@ -1,7 +1,7 @@
 // POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { EstimateRequestRef, EstimateResultRef } from './schemas/shared.schemas.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
+import { EstimateRequestRef, EstimateResultRef } from '../contract/shared.schemas.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/estimates', {

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CreateKeyInputSchema } from '../services/auth.service.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
 
 const timestamp = (description: string) => Type.Unsafe<Date>(Type.String({ format: 'date-time', description }))
 const nullableTimestamp = (description: string) => Type.Union([timestamp(description), Type.Null()])

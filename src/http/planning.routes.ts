@@ -1,13 +1,13 @@
 // Planning endpoints over the engine: POST /v1/comparisons, /v1/recommendations, /v1/serving,
 // /v1/plans and /v1/estimates/inverse.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { withClientSignal } from './client-signal.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
-import { EstimateRequestRef, withProperties } from './schemas/shared.schemas.ts'
+import { withClientSignal } from '../transport/client-signal.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
+import { EstimateRequestRef, withProperties } from '../contract/shared.schemas.ts'
 import {
   ComparisonRequestSchema, ComparisonResultSchema, InverseRequestSchema, InverseResultSchema, PlanRequestSchema, PlanResultSchema,
   RecommendationRequestSchema, RecommendationResultSchema, ServingRequestSchema, ServingResultSchema,
-} from './schemas/planning.schemas.ts'
+} from '../contract/planning.schemas.ts'
 
 const PlanBody = withProperties(PlanRequestSchema, { request: EstimateRequestRef })
 const InverseBody = withProperties(InverseRequestSchema, { request: EstimateRequestRef })

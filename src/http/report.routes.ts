@@ -2,9 +2,9 @@
 // model or scenario, as JSON or as FOCUS-style CSV.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { toFocusCsv } from '../services/report.service.ts'
-import { parseInstant } from './catalog.routes.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
-import { CostReportQuerySchema, CostReportSchema } from './schemas/report.schemas.ts'
+import { parseInstant } from '../contract/instant.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
+import { CostReportQuerySchema, CostReportSchema } from '../contract/report.schemas.ts'
 
 /** CSV when asked by format=csv, or by an Accept header that prefers text/csv over JSON. */
 function wantsCsv(format: string | undefined, accept: string | undefined): boolean {

@@ -3,14 +3,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { IfMatchHeadersSchema } from './catalog-admin.routes.ts'
-import { parseInstant } from './catalog.routes.ts'
+import { parseInstant } from '../contract/instant.ts'
 import { etagOf, versionFromIfMatch } from './etag.ts'
-import { problemResponses } from './schemas/problem.schema.ts'
-import { EstimateRequestRef, withProperties } from './schemas/shared.schemas.ts'
+import { problemResponses } from '../contract/problem.schema.ts'
+import { EstimateRequestRef, withProperties } from '../contract/shared.schemas.ts'
 import {
   RepriceSchema, ScenarioCompareBodySchema, ScenarioComparisonSchema, ScenarioCreateSchema, ScenarioListQuerySchema,
   ScenarioPageSchema, ScenarioSchema, ScenarioUpdateSchema,
-} from './schemas/scenario.schemas.ts'
+} from '../contract/scenario.schemas.ts'
 
 const ScenarioCreateBody = withProperties(ScenarioCreateSchema, { request: EstimateRequestRef })
 const ScenarioUpdateBody = withProperties(ScenarioUpdateSchema, { request: Type.Optional(EstimateRequestRef) })

@@ -4,7 +4,7 @@
 // defaults (event-loop lag, heap, GC, CPU).
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { METHOD_TYPES } from '../http/schemas/estimate.schemas.ts'
+import { METHOD_TYPES } from '../contract/estimate.schemas.ts'
 
 /** Seconds; fine below 25 ms where the estimate routes live, coarse up to the handler timeout. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]

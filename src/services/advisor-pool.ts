@@ -3,7 +3,7 @@
 // worker threads it only costs the main thread the structured clone of its input and result.
 // ADVISOR_WORKERS=0 keeps the search on the main thread, as before.
 import { availableParallelism } from 'node:os'
-import { ClientClosedError } from '../errors.ts'
+import { ClientClosedError } from '../contract/errors.ts'
 import { advise, type AdvisorInput, type AdvisorResult } from '../estimation/advisor.ts'
 import { WorkerPool } from './worker-pool.ts'
 

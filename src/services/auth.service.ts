@@ -3,7 +3,7 @@
 // admin; every service asks `access` before acting, so REST and GraphQL enforce the same rules.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key.repository.ts'
-import { AppError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts'
+import { AppError, ForbiddenError, NotFoundError, UnauthorizedError } from '../contract/errors.ts'
 import { ANONYMOUS, roleAtLeast, roleOf, type Actor, type Role, type ServiceContext } from './context.ts'
 import { validator } from './validation.ts'
 import { Type, type Static } from 'typebox'

@@ -5,11 +5,11 @@ import type {
   CatalogAdminRepository, GpuData, ModelData, Versioned,
 } from '../db/catalog-admin.repository.ts'
 import { describeArchitecture } from '../estimation/architecture.ts'
-import { AppError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
+import { AppError, NotFoundError, ValidationError, type FieldError } from '../contract/errors.ts'
 import {
   GpuCreateSchema, GpuWriteSchema, HfImportSchema, ModelCreateSchema, ModelWriteSchema, PriceCreateSchema,
   type GpuCreate, type GpuWrite, type HfImport, type ModelCreate, type ModelWrite, type PriceCreate,
-} from '../http/schemas/catalog-admin.schemas.ts'
+} from '../contract/catalog-admin.schemas.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService, GpuRecord, ModelRecord, PriceRecord } from './catalog.service.ts'
 import type { ServiceContext } from './context.ts'

@@ -12,7 +12,7 @@ import {
   type PriceFilter,
   type PriceRecord,
 } from '../db/catalog.repository.ts'
-import { NotFoundError } from '../errors.ts'
+import { NotFoundError } from '../contract/errors.ts'
 
 export type { GpuRecord, ModelRecord, Page, PageRequest, PriceRecord }
 

@@ -7,12 +7,12 @@ import { applyDefaults } from '../estimation/defaults.ts'
 import { estimate as runEngine } from '../estimation/estimate.ts'
 import { validateInput } from '../estimation/validate.ts'
 import type { EstimateInput, GpuSpec, ModelSpec } from '../estimation/types.ts'
-import { AppError, ValidationError, type FieldError } from '../errors.ts'
+import { AppError, ValidationError, type FieldError } from '../contract/errors.ts'
 import {
   EstimateRequestSchema,
   type EstimateRequest,
   type EstimateResponse,
-} from '../http/schemas/estimate.schemas.ts'
+} from '../contract/estimate.schemas.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService, CatalogView, GpuRecord, ModelRecord, PriceRecord } from './catalog.service.ts'
 import type { ServiceContext } from './context.ts'

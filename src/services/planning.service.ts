@@ -11,13 +11,13 @@ import { maxMicroBatchSize, maxSequenceLength, minGpuCount } from '../estimation
 import { dynamicRank, gradualUnfreezing, mixedRanks, runPlan, stagedLoraThenFull, type PlanInput } from '../estimation/plans.ts'
 import { servingPlan } from '../estimation/serving.ts'
 import type { EstimateInput, MethodSpec, ModelSpec } from '../estimation/types.ts'
-import { ValidationError, type FieldError } from '../errors.ts'
-import type { EstimateRequest } from '../http/schemas/estimate.schemas.ts'
+import { ValidationError, type FieldError } from '../contract/errors.ts'
+import type { EstimateRequest } from '../contract/estimate.schemas.ts'
 import {
   ComparisonRequestSchema, InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingRequestSchema,
   type ComparisonRequest, type ComparisonResponse, type InverseRequest, type InverseResponse, type PlanRequest, type PlanResponse,
   type RecommendationRequest, type RecommendationResponse, type ServingRequest, type ServingResponse,
-} from '../http/schemas/planning.schemas.ts'
+} from '../contract/planning.schemas.ts'
 import { inlineAdvisor, type AdvisorRunner } from './advisor-pool.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService } from './catalog.service.ts'

@@ -2,12 +2,11 @@
 // v1.2 where one fits (shared/reference/catalog-data.md §4). The figures are estimates, not
 // charges, so every row says x_IsEstimate=true, and the estimator's own fields carry the x_ prefix
 // FOCUS requires of custom columns.
-import type { CostAggregate, ReportGrouping, ReportRepository } from '../db/report.repository.ts'
-import { ValidationError } from '../errors.ts'
+import { ValidationError } from '../contract/errors.ts'
+import type { ReportGrouping } from '../contract/report.schemas.ts'
+import type { CostAggregate, ReportRepository } from '../db/report.repository.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { ServiceContext } from './context.ts'
-
-export { REPORT_GROUPINGS, type ReportGrouping } from '../db/report.repository.ts'
 
 export interface CostReportQuery {
   groupBy: ReportGrouping

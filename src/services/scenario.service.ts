@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto'
 import { encodeCursor, type ScenarioData, type ScenarioRecord, type ScenarioRepository } from '../db/scenario.repository.ts'
 import { costReport } from '../estimation/cost.ts'
-import { AppError, NotFoundError } from '../errors.ts'
+import { AppError, NotFoundError } from '../contract/errors.ts'
 import {
   ScenarioCompareBodySchema, ScenarioCreateSchema, ScenarioUpdateSchema,
   type Reprice, type ScenarioComparison, type ScenarioCreate, type ScenarioDto, type ScenarioUpdate,
-} from '../http/schemas/scenario.schemas.ts'
+} from '../contract/scenario.schemas.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import { actorLabel, type Actor, type ServiceContext } from './context.ts'
 import type { EstimateRequest, EstimateResponse, EstimateService, ResolvedEstimate } from './estimate.service.ts'

@@ -1,9 +1,9 @@
 // Services check their inputs against the same TypeBox schemas REST validates with, so a caller
 // that bypasses Fastify (GraphQL, scripts) gets the same 400 naming the same field, in the words
-// REST's Ajv uses (src/http/error-handler.ts).
+// REST's Ajv uses (src/transport/problem.ts).
 import type { Static, TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { ValidationError, type FieldError } from '../errors.ts'
+import { ValidationError, type FieldError } from '../contract/errors.ts'
 
 interface Issue {
   keyword: string

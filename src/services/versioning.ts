@@ -1,7 +1,7 @@
 // Optimistic concurrency shared by every versioned resource (catalog entries, scenarios): an
 // update names the version it read (HTTP If-Match, GraphQL expectedVersion) and loses to any
 // write that came between. The services enforce it, so both transports behave the same.
-import { AppError } from '../errors.ts'
+import { AppError } from '../contract/errors.ts'
 
 /** 428: the client must say which version it read; updating blind would lose others' writes (RFC 6585 §3). */
 export function requireVersion(expected: number | undefined, what: string): number {

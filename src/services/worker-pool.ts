@@ -11,7 +11,7 @@
 // code), and the one thing that is not generic, loading TypeScript in the worker (below), piscina
 // would not do either.
 import { parentPort, Worker } from 'node:worker_threads'
-import { AppError, ClientClosedError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../errors.ts'
+import { AppError, ClientClosedError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../contract/errors.ts'
 
 const SHUTTING_DOWN = 'The service is shutting down'
 

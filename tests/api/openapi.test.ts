@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { afterAll, expect, test } from 'vitest'
 import { createDb } from '../../src/db/client.ts'
-import { generateOpenApi } from '../../src/http/openapi.ts'
+import { generateOpenApi } from '../../src/openapi.ts'
 import { closeSharedPglite, sharedPglite } from '../helpers/pglite.ts'
 
 const COMMITTED = new URL('../../openapi/openapi.json', import.meta.url)

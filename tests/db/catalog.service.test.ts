@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCatalogRepository, type CatalogRepository } from '../../src/db/catalog.repository.ts'
 import { migrate } from '../../src/db/migrator.ts'
 import { seedCatalog } from '../../src/db/seed.ts'
-import { NotFoundError } from '../../src/errors.ts'
+import { NotFoundError } from '../../src/contract/errors.ts'
 import { CatalogService } from '../../src/services/catalog.service.ts'
 import { openFreshDatabase, type OpenDatabase } from '../helpers/databases.ts'
 

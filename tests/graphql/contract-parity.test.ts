@@ -2,7 +2,7 @@
 // response, numbers compared exactly. The GraphQL selection is generated from the REST response
 // schema, so a field REST gains and GraphQL lacks fails here as an unknown field.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { EstimateResultSchema } from '../../src/http/schemas/estimate.schemas.ts'
+import { EstimateResultSchema } from '../../src/contract/estimate.schemas.ts'
 import { ENGINES } from '../helpers/databases.ts'
 import { startGraphqlApp, type GraphqlTestApp } from './graphql-test-app.ts'
 import { restLeaves, leaves, selectionOf, toGraphqlInput } from './parity.ts'

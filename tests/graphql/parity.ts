@@ -1,6 +1,6 @@
 // Helpers that ask REST and GraphQL the same question: a REST body as GraphQL input, a GraphQL
 // selection of every field of a REST response schema, and the leaves of a response to compare.
-import { EstimateResultSchema } from '../../src/http/schemas/estimate.schemas.ts'
+import { EstimateResultSchema } from '../../src/contract/estimate.schemas.ts'
 import type { Data } from './graphql-test-app.ts'
 
 /** Shared schemas REST schemas may point to by `$ref` (registered with Fastify under these ids). */

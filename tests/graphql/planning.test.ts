@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   ComparisonResultSchema, InverseResultSchema, PlanResultSchema, RecommendationResultSchema, ServingResultSchema,
-} from '../../src/http/schemas/planning.schemas.ts'
+} from '../../src/contract/planning.schemas.ts'
 import { ENGINES } from '../helpers/databases.ts'
 import { onlyError, startGraphqlApp, type Data, type GraphqlTestApp } from './graphql-test-app.ts'
 import { leaves, restLeaves, selectionOf, toGraphqlInput } from './parity.ts'

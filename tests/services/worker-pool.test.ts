@@ -3,7 +3,7 @@
 // a waiting task whose caller has gone leaves it, close() terminates the threads. Each task is a few ms except where a test spins on purpose.
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError, ClientClosedError, OverloadedError } from '../../src/errors.ts'
+import { AppError, ClientClosedError, OverloadedError } from '../../src/contract/errors.ts'
 import { WorkerPool, WorkerUnavailableError } from '../../src/services/worker-pool.ts'
 import type { TestTask } from './fixtures/tasks.worker.ts'
 

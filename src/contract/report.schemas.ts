@@ -1,7 +1,10 @@
 // TypeBox schemas of GET /v1/reports/costs.
 import { Type } from 'typebox'
-import { REPORT_GROUPINGS } from '../../services/report.service.ts'
 import { dateParam } from './scenario.schemas.ts'
+
+/** What a cost report can group stored scenarios by. */
+export const REPORT_GROUPINGS = ['team', 'project', 'month', 'provider', 'method', 'model', 'scenario'] as const
+export type ReportGrouping = (typeof REPORT_GROUPINGS)[number]
 
 const timestamp = (description: string) => Type.Unsafe<Date>(Type.String({ format: 'date-time', description }))
 

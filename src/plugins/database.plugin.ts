@@ -1,14 +1,14 @@
 // Decorates the app with the database handle and the catalog service. On boot it brings the schema
 // up to date and seeds an empty catalog; it closes the handle with the app when it opened it.
 import fp from 'fastify-plugin'
-import type { Config } from '../../config.ts'
-import { DatabaseAvailability } from '../../db/availability.ts'
-import { withStaleFallback } from '../../db/catalog-fallback.repository.ts'
-import { createCatalogRepository } from '../../db/catalog.repository.ts'
-import { createDb, type Db } from '../../db/client.ts'
-import { migrate } from '../../db/migrator.ts'
-import { seedIfEmpty } from '../../db/seed.ts'
-import { CatalogService } from '../../services/catalog.service.ts'
+import type { Config } from '../config.ts'
+import { DatabaseAvailability } from '../db/availability.ts'
+import { withStaleFallback } from '../db/catalog-fallback.repository.ts'
+import { createCatalogRepository } from '../db/catalog.repository.ts'
+import { createDb, type Db } from '../db/client.ts'
+import { migrate } from '../db/migrator.ts'
+import { seedIfEmpty } from '../db/seed.ts'
+import { CatalogService } from '../services/catalog.service.ts'
 import path from 'node:path'
 
 declare module 'fastify' {

@@ -7,9 +7,9 @@ import underPressure from '@fastify/under-pressure'
 import { errorCodes, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
-import type { Config } from '../../config.ts'
-import { AppError, OverloadedError, RETRY_AFTER_S } from '../../errors.ts'
-import { REQUEST_ID_HEADER } from '../server-options.ts'
+import type { Config } from '../config.ts'
+import { AppError, OverloadedError, RETRY_AFTER_S } from '../contract/errors.ts'
+import { REQUEST_ID_HEADER } from './server-options.ts'
 
 /** Probes, scrapes and the docs must answer however busy or limited the service is. */
 export const isOperationalPath = (url: string) => /^\/(health\/|metrics(\?|$)|docs(\/|\?|$))/.test(url)

@@ -1,12 +1,12 @@
 // Schemas every route shares by reference: registered once with app.addSchema, they become
 // `components.schemas` of the OpenAPI document instead of a copy per route, and Ajv and the
 // serializer resolve them as usual. Services keep validating with the inline originals.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox'
+import { Type, type Static, type TObject, type TProperties } from 'typebox'
 import { EstimateRequestSchema, EstimateResultSchema } from './estimate.schemas.ts'
 import { ProblemSchema } from './problem.schema.ts'
 
-const SHARED = {
+/** Registered by the REST door (src/http/shared-schemas.ts) under these ids. */
+export const SHARED = {
   Problem: ProblemSchema,
   EstimateRequest: EstimateRequestSchema,
   EstimateResult: EstimateResultSchema,
@@ -29,14 +29,4 @@ export function withProperties<T extends TProperties, O extends TProperties>(sch
     ...(description !== undefined ? { description } : {}),
     ...(minProperties !== undefined ? { minProperties } : {}),
   })
-}
-
-export function registerSharedSchemas(app: FastifyInstance): void {
-  for (const [id, schema] of Object.entries(SHARED) as [string, TSchema][]) app.addSchema({ ...schema, $id: id })
-}
-
-/** Names components after their $id in the OpenAPI document (default: def-0, def-1...). */
-export const openApiRefResolver = {
-  buildLocalReference: (json: { $id?: unknown }, _baseUri: unknown, _fragment: unknown, i: number) =>
-    (typeof json.$id === 'string' ? json.$id : `def-${i}`),
 }

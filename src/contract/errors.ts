@@ -1,5 +1,5 @@
 // Domain errors with stable codes. Services throw these; each transport maps them once
-// (REST: problem+json in src/http/error-handler.ts; GraphQL: extensions.code).
+// (src/transport/problem.ts: problem+json for REST, extensions.code for GraphQL).
 
 export interface FieldError {
   /** JSON pointer into the request, e.g. `/training/sequenceLength`. */

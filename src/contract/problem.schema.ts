@@ -1,4 +1,4 @@
-// RFC 9457 problem details as every REST error body looks (see src/http/error-handler.ts).
+// RFC 9457 problem details as every REST error body looks (see src/transport/problem.ts).
 import { Type, type Static } from 'typebox'
 
 export const ProblemSchema = Type.Object(
@@ -19,7 +19,7 @@ export const ProblemSchema = Type.Object(
   { description: 'RFC 9457 problem details (application/problem+json).' },
 )
 
-/** Registered once as the shared schema "Problem" (src/http/schemas/shared.schemas.ts); routes refer to it. */
+/** Registered once as the shared schema "Problem" (src/contract/shared.schemas.ts); routes refer to it. */
 const ProblemRef = Type.Unsafe<Static<typeof ProblemSchema>>({ $ref: 'Problem#' })
 
 /** Response entries for the error statuses a route can return. */

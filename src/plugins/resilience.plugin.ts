@@ -3,10 +3,10 @@
 // (`x-cache: stale`, `Warning: 110`), and a draining process fails readiness first so load
 // balancers stop sending before the listener closes.
 import fp from 'fastify-plugin'
-import type { Config } from '../../config.ts'
-import { isDatabaseUnavailable } from '../../db/availability.ts'
-import { RETRY_AFTER_S } from '../../errors.ts'
-import { CatalogSync } from '../../db/catalog-sync.ts'
+import type { Config } from '../config.ts'
+import { isDatabaseUnavailable } from '../db/availability.ts'
+import { RETRY_AFTER_S } from '../contract/errors.ts'
+import { CatalogSync } from '../db/catalog-sync.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
