@@ -40,6 +40,18 @@ const LoraTargetSchema = Type.Enum(
 )
 
 export const METHOD_TYPES = ['full', 'freeze', 'lora', 'qlora'] as const
+export const DTYPES = ['fp32', 'bf16', 'fp16'] as const
+/** Training stacks with a profile (src/estimation/stacks.ts); `custom` is a stack the service knows nothing of. */
+export const FRAMEWORKS = ['hf-trainer', 'trl', 'axolotl', 'llama-factory', 'ms-swift', 'torchtune', 'unsloth', 'litgpt', 'custom'] as const
+
+/** A release ("0.9.6", "4.46.0.dev0") or a monthly snapshot ("2025-03"). */
+const VERSION_PATTERN = '^(\\d{4}-\\d{2}|\\d+(\\.\\d+){0,3}([.-]?(dev|rc|post|a|b)\\d*)?)$'
+
+export const FrameworkSchema = Type.Object({
+  name: Type.Enum(FRAMEWORKS, { description: 'The training stack; its profile fills in every physics knob the request leaves out.' }),
+  version: Type.Optional(Type.String({ pattern: VERSION_PATTERN, maxLength: 40, description: 'The stack\'s own release ("0.9.6") or a "YYYY-MM" snapshot. Default: the newest release the profile knows.' })),
+  transformers: Type.Optional(Type.String({ pattern: VERSION_PATTERN, maxLength: 40, description: 'HF-based stacks: the transformers release underneath ("4.42.4"). Default: the one that stack release installed.' })),
+}, { additionalProperties: false, description: 'Which stack runs the training, for the defaults it implies (docs/stack-profiles.md).' })
 
 export const MethodSchema = Type.Object({
   type: Type.Enum(METHOD_TYPES, { description: 'Fine-tuning method.' }),
@@ -57,6 +69,8 @@ export const MethodSchema = Type.Object({
   })),
   quantization: Type.Optional(Type.Enum(['nf4', 'int8'], { description: 'qlora only: storage format of the frozen base weights. Default: nf4.' })),
   doubleQuantization: Type.Optional(Type.Boolean({ description: 'qlora only: quantise the quantisation constants too. Default: true.' })),
+  dropout: Type.Optional(Type.Number({ minimum: 0, maximum: 0.9, description: 'lora/qlora: dropout on the adapter input (lora_dropout); above 0 each adapted linear keeps a mask. Default: the stack profile\'s, 0 without one.' })),
+  nonQuantizedDtype: Type.Optional(Type.Enum(DTYPES, { description: 'qlora only: dtype of the parameters left unquantized (embeddings, norms, lm_head). PEFT\'s prepare_model_for_kbit_training casts them to fp32; other stacks keep the compute dtype. Default: the stack profile\'s.' })),
 }, { additionalProperties: false, description: 'How the model is fine-tuned.' })
 
 export const TrainingSchema = Type.Object({
@@ -71,9 +85,13 @@ export const TrainingSchema = Type.Object({
   })),
   gradientCheckpointing: Type.Optional(Type.Boolean({ description: 'Recompute activations in the backward pass. Default: false.' })),
   attention: Type.Optional(Type.Enum(['flash', 'sdpa', 'eager'], { description: 'Attention kernel; eager materialises the score matrix. Default: flash.' })),
-  loss: Type.Optional(Type.Enum(['fp32', 'half', 'chunked'], {
-    description: 'Cross-entropy over the vocabulary: fp32 upcast of the full logits (HF transformers, autocast), half (16-bit, no upcast) or chunked (torchtune CEWithChunkedOutputLoss). Default: fp32.',
+  loss: Type.Optional(Type.Enum(['fp32', 'half', 'chunked', 'fused'], {
+    description: 'Cross-entropy over the vocabulary: fp32 upcast of the full logits (HF transformers, autocast), half (16-bit, no upcast), chunked (logits whole, cross-entropy per chunk: torchtune CEWithChunkedOutputLoss, litgpt) or fused (logits never materialised: Liger, Unsloth, cut-cross-entropy, TRL chunked_nll). Default: the stack profile\'s, fp32 without one.',
   })),
+  framework: Type.Optional(FrameworkSchema),
+  weightsDtype: Type.Optional(Type.Enum(DTYPES, { description: 'Storage dtype of the model\'s weights on the GPU: fp32 (loaded without torch_dtype, Lightning bf16-mixed) or 16-bit. Default: the stack profile\'s; without one fp32 for fp32 precision and 16-bit otherwise.' })),
+  sequenceLengths: Type.Optional(Type.Enum(['fixed', 'variable'], { description: 'fixed: every micro-batch is sequenceLength tokens (packed, or padded to the maximum); variable: padded to the longest sequence of each batch, up to sequenceLength. Variable shapes fragment PyTorch\'s caching allocator. Default: the stack profile\'s, fixed without one.' })),
+  expandableSegments: Type.Optional(Type.Boolean({ description: 'PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: the caching allocator maps memory in pages instead of fixed segments, so variable shapes fragment it far less. Default: the stack profile\'s, false without one.' })),
   compile: Type.Optional(Type.Boolean({ description: 'torch.compile on the decoder layers and loss (fused pointwise kernels, fewer saved activations). Default: false.' })),
   activationOffload: Type.Optional(Type.Boolean({ description: 'Saved activations moved to host memory during forward and fetched back for backward. Default: false.' })),
   datasetTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e15, description: 'Tokens in the training set; gives trainingHours and cost.' })),
@@ -147,8 +165,11 @@ export const MemoryBreakdownSchema = Type.Object({
   optimizerBytes: bytes('Optimizer states'),
   activationsBytes: bytes('Activations kept for the backward pass, logits included'),
   adaptersBytes: bytes('LoRA adapter weights'),
-  overheadBytes: bytes('Outside PyTorch\'s allocator: CUDA context, cuBLAS workspace, NCCL buffers'),
-  totalBytes: bytes('The peak a GPU must hold: the sum of the above'),
+  overheadBytes: bytes('Outside PyTorch\'s allocator: CUDA context, NCCL buffers, paged optimizer states'),
+  totalBytes: bytes('The peak a GPU must hold: the sum of the above (reservedPeakBytes + overheadBytes)'),
+  // Optional in the schema only because scenarios stored before these fields existed lack them; every estimate has them.
+  allocatedPeakBytes: Type.Optional(bytes('What torch.cuda.max_memory_allocated() would report')),
+  reservedPeakBytes: Type.Optional(bytes('What torch.cuda.max_memory_reserved() would report: allocated plus the caching allocator\'s rounding and fragmentation')),
 })
 
 export const WarningSchema = Type.Object({
@@ -167,6 +188,36 @@ export const PriceUsedSchema = Type.Object({
   effectiveFrom: orNull(Type.String({ format: 'date-time' }), 'Start of the price\'s validity.'),
 }, { description: 'A price the estimate used.' })
 
+const AssumedDefaultSchema = Type.Object({
+  field: Type.String({ description: 'Request field the default stands for, e.g. "training.loss".' }),
+  value: Type.Unknown({ description: 'The value used.' }),
+  source: Type.String({ description: 'Where it comes from: the stack\'s source (repo@commit:path) or "contract default".' }),
+})
+
+/**
+ * What the engine assumed. Scenarios stored before the stack profiles kept only the notes, as a
+ * plain list; they are read back as `{ notes }`, so every field but `notes` is optional here.
+ */
+export const EstimateAssumptionsSchema = Type.Object({
+  framework: Type.Optional(Type.Object({
+    name: Type.String({ description: 'The stack whose profile was applied (custom: none).' }),
+    version: orNull(Type.String(), 'The stack release the profile used; null for custom.'),
+    transformers: orNull(Type.String(), 'The transformers release the profile used; null for stacks not built on it.'),
+  })),
+  precision: Type.Optional(Type.String({ description: 'Precision used.' })),
+  weightsDtype: Type.Optional(Type.String({ description: 'Storage dtype of the weights.' })),
+  adapterDtype: Type.Optional(orNull(Type.String(), 'Storage dtype of the LoRA adapters; null without adapters.')),
+  nonQuantizedDtype: Type.Optional(orNull(Type.String(), 'qlora: dtype of the unquantized parameters; null otherwise.')),
+  residualDtype: Type.Optional(Type.String({ description: 'dtype of the residual stream between decoder layers (fp32 when embeddings and norms are fp32).' })),
+  loss: Type.Optional(Type.String({ description: 'Loss implementation used.' })),
+  sequenceLengths: Type.Optional(Type.String({ description: 'fixed or variable batch shapes.' })),
+  gradientCheckpointing: Type.Optional(Type.Boolean({ description: 'Whether activations are recomputed.' })),
+  activationOffload: Type.Optional(Type.Boolean({ description: 'Whether saved activations go to host memory.' })),
+  expandableSegments: Type.Optional(Type.Boolean({ description: 'Whether the allocator uses expandable segments.' })),
+  defaults: Type.Optional(Type.Array(AssumedDefaultSchema, { description: 'Every field the request left out and what filled it in, with its source.' })),
+  notes: Type.Array(Type.String(), { description: 'How the estimate was computed, in words.' }),
+}, { description: 'Assumptions the engine made.' })
+
 export const EstimateResultSchema = Type.Object({
   parameters: Type.Object({
     total: Type.Integer({ description: 'All parameters of the model.' }),
@@ -182,8 +233,9 @@ export const EstimateResultSchema = Type.Object({
       highBytes: bytes('High end of the per-GPU peak'),
     }, { description: 'Uncertainty band of perGpu.totalBytes.' }),
     gpuCapacityBytes: bytes('Memory of one GPU'),
-    fits: Type.Boolean({ description: 'Whether the expected peak fits in one GPU.' }),
+    fits: Type.Boolean({ description: 'Whether both the training peak and the load peak fit in one GPU.' }),
     cpuOffloadBytes: bytes('Host memory needed per GPU when offloading'),
+    loadPeakBytes: Type.Optional(bytes('Peak per GPU while the model is loaded, quantised and sharded, before the first step (device view)')),
   }),
   speed: Type.Object({
     tokensPerSecond: Type.Number({ description: 'Training throughput of the whole job, all GPUs together.' }),
@@ -202,7 +254,7 @@ export const EstimateResultSchema = Type.Object({
     level: Type.Optional(Type.Enum(['low', 'moderate', 'high'], { description: 'The risk in words.' })),
     expectedDrop: Type.Optional(Type.Number({ description: 'Expected drop on general benchmarks, as a fraction.' })),
   }),
-  assumptions: Type.Array(Type.String(), { description: 'Assumptions the engine made.' }),
+  assumptions: EstimateAssumptionsSchema,
   warnings: Type.Array(WarningSchema, { description: 'Things to check before renting.' }),
   pricesUsed: Type.Array(PriceUsedSchema, { description: 'The prices this estimate used (empty when unpriced).' }),
   resolved: Type.Object({

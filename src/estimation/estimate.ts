@@ -9,7 +9,8 @@ import { ASSUMED_NETWORK_GBPS, ASSUMED_NVLINK_GBPS, GPUS_PER_NODE, crossesNodes,
 import { estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
-import type { EstimateInput, EstimateResult, LossImplementation, Warning } from './types.ts'
+import { FRAMEWORK_RANGES, atLeast, parseVersion } from './stacks.ts'
+import type { EstimateAssumptions, EstimateInput, EstimateResult, LossImplementation, Warning } from './types.ts'
 import { GIB } from './units.ts'
 
 /**
@@ -37,9 +38,10 @@ const COMPONENT_ADVICE: Record<string, string> = {
 }
 
 const LOSS_NOTES: Record<LossImplementation, string> = {
-  fp32: 'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked loss would need less',
+  fp32: 'logits are materialised in full (16-bit, fp32 copy for the loss); a chunked or fused loss would need less',
   half: 'cross-entropy in the 16-bit dtype where no autocast runs (fp32 under autocast)',
-  chunked: 'chunked cross-entropy: 16-bit logit chunks, each upcast to fp32 in turn',
+  chunked: 'chunked cross-entropy: the logits whole, the loss and its log-softmax per chunk',
+  fused: 'fused linear cross-entropy: the logits are never materialised whole, only one chunk at a time',
 }
 
 const CAUSES: [keyof SpeedEstimate['breakdown'], string][] = [
@@ -61,21 +63,27 @@ export function estimateCore(input: EstimateInput): CoreResult {
   const arch = describeArchitecture(input.model)
   const plan = planMethod(arch, input.method)
   const memory = estimateMemory(input, arch, plan)
-  const speed = estimateSpeed(input, arch, plan, memory.detail)
+  const stack = memory.stack
+  const fw = stack.framework
+  const speed = estimateSpeed(input, arch, plan, memory.detail, stack)
   const { training: t, hardware: hw, method } = input
   const perGpu = memory.perGpu
   const capacity = Math.round(hw.gpu.memoryGiB * GIB)
-  const allocated = perGpu.totalBytes - perGpu.overheadBytes
+  const allocated = perGpu.allocatedPeakBytes
   const band = {
     lowBytes: Math.round(perGpu.totalBytes - BAND_ACTIVATION_LOW * perGpu.activationsBytes),
     expectedBytes: perGpu.totalBytes,
     highBytes: Math.round(perGpu.totalBytes + BAND_ACTIVATION_HIGH * perGpu.activationsBytes + BAND_FRAGMENTATION * allocated),
   }
-  const fits = perGpu.totalBytes <= capacity
+  const loadFits = memory.loadPeakBytes <= capacity
+  const fits = perGpu.totalBytes <= capacity && loadFits
   const trainable = plan.trainableBase + plan.adapterParams
 
   const warnings: Warning[] = []
-  if (!fits) {
+  if (!loadFits) {
+    warnings.push({ code: 'LOAD_PEAK_EXCEEDS', message: `loading needs ${(memory.loadPeakBytes / GIB).toFixed(1)} GiB of ${hw.gpu.memoryGiB} GiB before the first step (weights as loaded plus the largest transient)` })
+  }
+  if (perGpu.totalBytes > capacity) {
     const parts: [string, number][] = [
       ['activations', perGpu.activationsBytes], ['weights', perGpu.weightsBytes], ['optimizer', perGpu.optimizerBytes],
       ['gradients', perGpu.gradientsBytes], ['adapters', perGpu.adaptersBytes],
@@ -111,6 +119,16 @@ export function estimateCore(input: EstimateInput): CoreResult {
   if (hw.offload !== 'none' && speed.breakdown.optimizer > 0.3 * speed.stepSeconds) {
     warnings.push({ code: 'OFFLOAD_BOUND', message: `the CPU optimizer step takes ${Math.round((100 * speed.breakdown.optimizer) / speed.stepSeconds)} % of step time; raise gradient accumulation` })
   }
+  const latest = fw.name === 'custom' ? null : FRAMEWORK_RANGES[fw.name].latest
+  if (latest !== null && fw.version !== null && fw.version !== latest && atLeast(parseVersion(fw.version) ?? [0], parseVersion(latest)!)) {
+    warnings.push({ code: 'FRAMEWORK_VERSION_NEWER', message: `${fw.name} ${fw.version} is newer than the releases its profile covers; the ${latest} profile is used` })
+  }
+  if (memory.pagedBytes > 0) {
+    warnings.push({ code: 'PAGED_OPTIMIZER', message: `${(memory.pagedBytes / GIB).toFixed(2)} GiB of optimizer state are in bitsandbytes' paged (managed) memory: counted in totalBytes, outside max_memory_allocated/reserved, and paged to the host when the GPU runs short` })
+  }
+  if (stack.loss === 'fused' && stack.fusedLoss === 'unsloth') {
+    warnings.push({ code: 'FUSED_LOSS_FREE_MEMORY', message: 'Unsloth\'s fused cross-entropy sizes its chunks to half the free memory (4 GB cap from July 2026): the reserved peak grows with the GPU' })
+  }
   if (t.precision.startsWith('fp16') && method.type !== 'qlora') {
     warnings.push({ code: 'FP16_LOSS_SCALING', message: 'fp16 needs loss scaling; bf16 avoids overflow where the GPU supports it' })
   }
@@ -119,16 +137,22 @@ export function estimateCore(input: EstimateInput): CoreResult {
   if (hw.count > 1 && link.assumed) {
     warnings.push({ code: 'INTERCONNECT_ASSUMED', message: `the GPU spec states no interconnect; ${link.gbps} GB/s assumed for ${hw.count}-GPU communication` })
   }
-  const assumptions = [
+  const adapters = method.type === 'lora' || method.type === 'qlora'
+  const notes = [
     `parameters from the architecture: ${arch.total} total, ${trainable} trainable`,
     ...plan.notes,
-    `${t.precision} precision, ${t.optimizer} optimizer`,
+    `stack: ${fw.name === 'custom' ? 'no profile (contract defaults)' : `${fw.name} ${fw.version}${fw.transformers ? ` on transformers ${fw.transformers}` : ''}`}`,
+    `${t.precision} precision${stack.autocast ? ' (autocast)' : ''}, ${t.optimizer} optimizer; weights ${stack.frozenDtype === stack.trainableDtype ? stack.frozenDtype : `${stack.frozenDtype} frozen, ${stack.trainableDtype} trained`}${stack.master ? ', fp32 master copy in the optimizer' : ''}${adapters ? `, adapters ${stack.adapterDtype}` : ''}`,
+    `residual stream ${stack.residualDtype}${stack.residualDtype === 'fp32' && t.precision !== 'fp32' ? ' (fp32 embeddings and norms): layer inputs and norm outputs are fp32' : ''}`,
     t.gradientCheckpointing ? 'gradient checkpointing: each layer keeps its input, one layer is recomputed at a time' : 'no gradient checkpointing: every layer keeps its activations',
     t.attention === 'eager' ? 'eager attention materialises the s² score matrix' : `${t.attention} attention: no s² score matrix is stored`,
-    LOSS_NOTES[t.loss ?? 'fp32'],
+    LOSS_NOTES[stack.loss],
     ...(t.compile ? ['torch.compile: pointwise chains fused; norms keep 16-bit inputs, SwiGLU keeps gate and up only'] : []),
-    ...(t.activationOffload ? ['activation offloading: saved activations go to host memory; two layers stay on the GPU'] : []),
-    `overhead outside PyTorch's allocator: CUDA context${hw.count > 1 ? ' and NCCL buffers' : ''}`,
+    ...(stack.activationOffload ? ['activation offloading: saved activations go to host memory; two layers stay on the GPU'] : []),
+    stack.expandableSegments
+      ? 'caching allocator with expandable segments: reserved ≈ allocated'
+      : `caching allocator: 2 MiB rounding of large tensors${stack.sequenceLengths === 'variable' ? ', and blocks of shorter batches kept cached when a longer batch arrives (variable shapes)' : ''}`,
+    `overhead outside PyTorch's allocator: CUDA context${hw.count > 1 ? ' and NCCL buffers' : ''}${memory.pagedBytes > 0 ? ' and paged optimizer states' : ''}`,
     `${hw.count} × ${hw.gpu.name}, sharding ${hw.sharding}, offload ${hw.offload}`,
     `step time by cause: ${stepShares(speed)}`,
     link.assumed
@@ -137,9 +161,25 @@ export function estimateCore(input: EstimateInput): CoreResult {
     ...(crossesNodes(hw) ? [`${hw.count} GPUs span servers of ${hw.gpusPerNode ?? GPUS_PER_NODE}: collectives limited to ${hw.networkGBps ?? ASSUMED_NETWORK_GBPS} GB/s of network per GPU${hw.networkGBps === undefined ? ' (assumed: 200 Gb/s InfiniBand per GPU)' : ''}`] : []),
   ]
 
+  const assumptions: EstimateAssumptions = {
+    framework: { name: fw.name, version: fw.version, transformers: fw.transformers },
+    precision: t.precision,
+    weightsDtype: plan.trainableBase >= arch.total ? stack.trainableDtype : stack.frozenDtype,
+    adapterDtype: adapters ? stack.adapterDtype : null,
+    nonQuantizedDtype: method.type === 'qlora' ? stack.nonQuantizedDtype : null,
+    residualDtype: stack.residualDtype,
+    loss: stack.loss,
+    sequenceLengths: stack.sequenceLengths,
+    gradientCheckpointing: t.gradientCheckpointing,
+    activationOffload: stack.activationOffload,
+    expandableSegments: stack.expandableSegments,
+    defaults: [...(input.defaults ?? []), ...stack.defaults],
+    notes,
+  }
+
   return {
     parameters: { total: arch.total, trainable, active: arch.active, trainableShare: trainable / arch.total },
-    memory: { perGpu, band, gpuCapacityBytes: capacity, fits, cpuOffloadBytes: memory.cpuOffloadBytes },
+    memory: { perGpu, band, gpuCapacityBytes: capacity, fits, cpuOffloadBytes: memory.cpuOffloadBytes, loadPeakBytes: memory.loadPeakBytes },
     speed: {
       tokensPerSecond: speed.tokensPerSecond,
       stepSeconds: speed.stepSeconds,

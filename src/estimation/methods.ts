@@ -36,6 +36,10 @@ export interface TrainingPlan {
   loraRankPerLayer: number
   /** Σ (dIn + dOut) of the adapted matrices one token passes through per layer, averaged over the backward region. */
   loraIoPerLayer: number
+  /** Σ dIn of the adapted matrices one token passes through per layer (a copy of the input each, PEFT), averaged likewise. */
+  loraInputPerLayer: number
+  /** The same with q, k and v adapted as one fused linear (litgpt's LoRAQKVLinear). */
+  loraInputPerLayerFusedQkv: number
   /** Largest adapted or trained weight matrix in elements (a dequantised copy exists transiently in QLoRA). */
   largestMatrix: number
   headTrainable: boolean
@@ -79,7 +83,7 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
   const base = {
     trainableBase: 0, adapterParams: 0, quantizedParams: 0, quantizedBits: 16,
     firstBackwardLayer: 0, backwardActiveParams: a.decoderActive, trainableActive: 0, saved: every,
-    loraRankPerLayer: 0, loraIoPerLayer: 0, largestMatrix: denseLargest, headTrainable: false, notes,
+    loraRankPerLayer: 0, loraIoPerLayer: 0, loraInputPerLayer: 0, loraInputPerLayerFusedQkv: 0, largestMatrix: denseLargest, headTrainable: false, notes,
   }
 
   if (method.type === 'full') {
@@ -118,6 +122,8 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
   let rankSum = 0
   let largest = 0
   let ioSum = 0
+  let inSum = 0
+  let inSumFused = 0
   // Identical layers (dense, one rank) are counted once and multiplied.
   const uniform = method.layerRanks === undefined && a.moe === null
   for (let i = 0; i < (uniform ? Math.min(1, L) : L); i++) {
@@ -126,12 +132,18 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
     const moe = isMoeLayer(a, i)
     const times = uniform ? L : 1
     let layerRank = 0
+    let qkvCounted = false
     for (const t of targets) {
       const s = linearShape(a, t, moe)
       if (s.copies === 0) continue
       adapters += times * s.copies * r * (s.dIn + s.dOut)
       // A token visits k experts (+ the shared one), not every copy.
-      ioSum += times * (moe && s.copies > 1 ? a.expertsPerToken + (a.sharedExpertWidth > 0 ? 1 : 0) : s.copies) * (s.dIn + s.dOut)
+      const visits = moe && s.copies > 1 ? a.expertsPerToken + (a.sharedExpertWidth > 0 ? 1 : 0) : s.copies
+      ioSum += times * visits * (s.dIn + s.dOut)
+      inSum += times * visits * s.dIn
+      const qkv = t === 'q_proj' || t === 'k_proj' || t === 'v_proj'
+      if (!qkv || !qkvCounted) inSumFused += times * visits * s.dIn
+      if (qkv) qkvCounted = true
       layerRank += r
       largest = Math.max(largest, s.dIn * s.dOut)
     }
@@ -161,6 +173,8 @@ export function planMethod(a: Architecture, method: MethodSpec): TrainingPlan {
     saved,
     loraRankPerLayer: first < L ? rankSum / (L - first) : 0,
     loraIoPerLayer: first < L ? ioSum / (L - first) : 0,
+    loraInputPerLayer: first < L ? inSum / (L - first) : 0,
+    loraInputPerLayerFusedQkv: first < L ? inSumFused / (L - first) : 0,
     largestMatrix: largest || denseLargest,
   }
   if (method.type === 'qlora') {

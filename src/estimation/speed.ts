@@ -12,9 +12,13 @@ import {
   KERNELS_PER_LAYER_FORWARD, KERNELS_PER_LAYER_FORWARD_COMPILED,
   PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
 } from './gpu-efficiency.ts'
-import { OFFLOAD_LAYERS_IN_FLIGHT, activationBytes, type ActivationDetail } from './memory.ts'
+import { OFFLOAD_LAYERS_IN_FLIGHT, type ActivationDetail } from './memory.ts'
 import type { TrainingPlan } from './methods.ts'
+import { dtypeBytes, resolveStack, type Stack } from './stacks.ts'
 import type { EstimateInput } from './types.ts'
+
+/** fp32 (non-tensor-core) matmul throughput as a share of dense bf16: A100 19.5 / 312, H100 SXM 67 / 989 TFLOPS (NVIDIA datasheets). */
+const FP32_MATMUL_SHARE = 1 / 16
 
 export interface SpeedEstimate {
   tokensPerSecond: number
@@ -38,7 +42,7 @@ export interface SpeedEstimate {
   }
 }
 
-export function estimateSpeed(input: EstimateInput, a: Architecture, plan: TrainingPlan, act: ActivationDetail): SpeedEstimate {
+export function estimateSpeed(input: EstimateInput, a: Architecture, plan: TrainingPlan, act: ActivationDetail, stack: Stack = resolveStack(input)): SpeedEstimate {
   const { training: t, hardware: hw } = input
   const n = Math.max(1, hw.count)
   const s = t.sequenceLength
@@ -57,25 +61,39 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
     ? 2 * (plan.backwardActiveParams + head) + region * attnBwd + 2 * plan.trainableActive + 4 * plan.adapterParams
     : 0
   const recompute = ac ? 2 * plan.backwardActiveParams + region * attnFwd + 2 * plan.adapterParams : 0
+  // Fused losses that recompute the logits in backward: cut-cross-entropy, and TRL's chunked_nll
+  // (checkpointed 256-token chunks), whose lm_head matmuls run on fp32 copies (h.float() @ w.float().t()).
+  const lossRecompute = stack.loss === 'fused' && (stack.fusedLoss === 'cut-cross-entropy' || stack.fusedLoss === 'trl-chunked-nll') ? 2 * head : 0
+  const fp32HeadFlops = stack.loss === 'fused' && stack.fusedLoss === 'trl-chunked-nll' ? 2 * head * 2 + lossRecompute + (plan.headTrainable ? 2 * head : 0) : 0
+  // bitsandbytes computes in its input's dtype (set_compute_type): fp32 GEMMs where an fp32 residual meets no autocast.
+  const fp32Quantized = plan.quantizedParams > 0 && stack.residualDtype === 'fp32' && !stack.autocast
+  const quantizedShare = fp32Quantized ? plan.quantizedParams / a.total : 0
   const modelFlopsPerToken = forward + backward
-  const hardwareFlops = tokens * (modelFlopsPerToken + recompute)
+  const hardwareFlops = tokens * (modelFlopsPerToken + recompute + lossRecompute - fp32HeadFlops)
   const peak = peakFlops(hw.gpu, t.precision)
   const bandwidth = hw.gpu.memoryBandwidthTBps * 1e12 * BANDWIDTH_EFFICIENCY
 
-  const compute = hardwareFlops / (peak * GEMM_EFFICIENCY)
+  const compute = (hardwareFlops * (1 - quantizedShare)) / (peak * GEMM_EFFICIENCY)
+    + (tokens * fp32HeadFlops + hardwareFlops * quantizedShare) / (peak * FP32_MATMUL_SHARE * GEMM_EFFICIENCY)
   // Layers below the backward region only run forward; region layers also run backward (and recompute).
   const passes = L + region * (2 + (ac ? 1 : 0))
   // LoRA adds, per adapted matrix and pass, a dropout copy of its input and the add into its output.
-  const adapterTraffic = plan.loraIoPerLayer * activationBytes(t.precision) * 2 * region * (2 + (ac ? 1 : 0))
-  const elementwise = (tokens * ((act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES) / 2 + adapterTraffic)) / bandwidth
+  const adapterTraffic = plan.loraIoPerLayer * dtypeBytes(stack.adapterDtype) * 2 * region * (2 + (ac ? 1 : 0))
+  // Autocast casts fp32 weights to 16 bits per forward (and again per recompute): read 4 B, write 2 B.
+  const castParams = stack.autocast
+    ? (dtypeBytes(stack.trainableDtype) === 4 ? plan.trainableActive : 0) + (dtypeBytes(stack.frozenDtype) === 4 && plan.quantizedParams === 0 ? a.decoderActive - plan.trainableActive + head : 0)
+    : 0
+  const weightCasts = castParams * 6 * (1 + (ac ? 1 : 0))
+  const elementwise = (tokens * ((act.producedPerLayerPerToken * passes * ELEMENTWISE_TOUCHES) / 2 + adapterTraffic) + weightCasts) / bandwidth
   const adaptedPerLayer = plan.loraRankPerLayer > 0 ? input.method.targetModules.length : 0
   const kernels = t.compile
     ? KERNELS_PER_LAYER_FORWARD_COMPILED + KERNELS_PER_ADAPTER_FORWARD_COMPILED * adaptedPerLayer
     : KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer
   const launch = passes * kernels * KERNEL_LAUNCH_SECONDS + MICRO_STEP_SECONDS
   // Dequantise every quantised weight to 16 bits per pass that multiplies with it: write 2 B, read 2 B back.
+  // With an fp32 input the 16-bit copy is cast once more to fp32: write and read 4 B more.
   const dequantization = plan.quantizedParams > 0
-    ? (plan.quantizedParams * (plan.quantizedBits / 8 + 4) * DEQUANT_TRAFFIC_FACTOR * (passes / L)) / bandwidth
+    ? (plan.quantizedParams * (plan.quantizedBits / 8 + 4 + (stack.residualDtype === 'fp32' ? 8 : 0)) * DEQUANT_TRAFFIC_FACTOR * (passes / L)) / bandwidth
     : 0
 
   // Sharded parameters: every layer is gathered for forward, recompute and backward; its gradients reduce-scattered.
@@ -95,8 +113,8 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const hooks = sharded ? passes * SHARDED_LAYER_SECONDS : 0
   // Activation offloading copies what the layers out of flight save to the host in forward and back in
   // backward, one PCIe direction each, on a side stream: only what exceeds the compute time shows.
-  const offloaded = t.activationOffload
-    ? tokens * Math.max(0, region - OFFLOAD_LAYERS_IN_FLIGHT) * (ac ? activationBytes(t.precision) * a.hidden : act.perLayerPerToken)
+  const offloaded = stack.activationOffload
+    ? tokens * Math.max(0, region - OFFLOAD_LAYERS_IN_FLIGHT) * (ac ? dtypeBytes(stack.residualDtype) * a.hidden : act.perLayerPerToken)
     : 0
   const offloadTransfer = (2 * offloaded) / ((PCIE_GBPS / 2) * 1e9)
   const computeMicro = compute + elementwise + launch + dequantization + Math.max(0, offloadTransfer - (compute + elementwise))

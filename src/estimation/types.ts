@@ -66,6 +66,22 @@ export interface MethodSpec {
   /** qlora */
   quantization: 'nf4' | 'int8'
   doubleQuantization: boolean
+  /** lora / qlora: dropout on the adapter input (PEFT lora_dropout); default from the stack. */
+  dropout?: number
+  /** qlora: dtype of the parameters left unquantized (embeddings, norms, lm_head); default from the stack. */
+  nonQuantizedDtype?: Dtype
+}
+
+export type Dtype = 'fp32' | 'bf16' | 'fp16'
+export type FrameworkName = 'hf-trainer' | 'trl' | 'axolotl' | 'llama-factory' | 'ms-swift' | 'torchtune' | 'unsloth' | 'litgpt' | 'custom'
+
+/** The training stack; its profile (src/estimation/stacks.ts) fills in the knobs a request leaves out. */
+export interface FrameworkSpec {
+  name: FrameworkName
+  /** The stack's own release ("0.9.6") or a "YYYY-MM" snapshot. */
+  version?: string
+  /** HF-based stacks: the transformers release underneath. */
+  transformers?: string
 }
 
 export type Precision = 'bf16-mixed' | 'fp16-mixed' | 'bf16' | 'fp16' | 'fp32'
@@ -90,6 +106,14 @@ export interface TrainingSpec {
    * CEWithChunkedOutputLoss, the logits produced and upcast in chunks.
    */
   loss?: LossImplementation
+  /** The stack that runs the training: its profile fills in the knobs left out. */
+  framework?: FrameworkSpec
+  /** Storage dtype of the model's weights on the GPU. */
+  weightsDtype?: Dtype
+  /** fixed: every micro-batch is sequenceLength tokens; variable: padded to each batch's longest, up to it. */
+  sequenceLengths?: 'fixed' | 'variable'
+  /** PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True. */
+  expandableSegments?: boolean
   /**
    * Saved activations moved to host memory as forward produces them and fetched back for backward
    * (torchtune `enable_activation_offloading`); only the layers in flight stay on the GPU.
@@ -104,7 +128,7 @@ export interface TrainingSpec {
   epochs: number
 }
 
-export type LossImplementation = 'fp32' | 'half' | 'chunked'
+export type LossImplementation = 'fp32' | 'half' | 'chunked' | 'fused'
 
 export interface HardwareSpec {
   gpu: GpuSpec
@@ -150,6 +174,17 @@ export interface EstimateInput {
   hardware: HardwareSpec
   pricing?: PricingSpec
   forgetting?: ForgettingSpec
+  /** Fields the request left out and applyDefaults filled in (contract or profile defaults), with their sources. */
+  defaults?: AssumedDefault[]
+}
+
+/** A value the request did not give, and where the one used comes from. */
+export interface AssumedDefault {
+  /** Dotted request field, e.g. "training.loss". */
+  field: string
+  value: unknown
+  /** repo@commit:path of the stack's source, or "contract default". */
+  source: string
 }
 
 export interface Warning {
@@ -165,8 +200,29 @@ export interface MemoryBreakdown {
   adaptersBytes: number
   /** Outside PyTorch's allocator: CUDA context, cuBLAS workspace, NCCL buffers. */
   overheadBytes: number
-  /** The peak a GPU must hold: the sum of the above. */
+  /** The peak a GPU must hold: the sum of the above (reservedPeakBytes + overheadBytes). */
   totalBytes: number
+  /** torch.cuda.max_memory_allocated() at the peak. */
+  allocatedPeakBytes: number
+  /** torch.cuda.max_memory_reserved(): allocated plus the caching allocator's rounding and fragmentation. */
+  reservedPeakBytes: number
+}
+
+/** What the engine assumed: the stack's knobs as used, the defaults filled in, and notes in words. */
+export interface EstimateAssumptions {
+  framework: { name: FrameworkName; version: string | null; transformers: string | null }
+  precision: Precision
+  weightsDtype: Dtype
+  adapterDtype: Dtype | null
+  nonQuantizedDtype: Dtype | null
+  residualDtype: Dtype
+  loss: LossImplementation
+  sequenceLengths: 'fixed' | 'variable'
+  gradientCheckpointing: boolean
+  activationOffload: boolean
+  expandableSegments: boolean
+  defaults: AssumedDefault[]
+  notes: string[]
 }
 
 /**
@@ -183,6 +239,8 @@ export interface EstimateResult {
     fits: boolean
     /** Host memory needed per GPU when offloading. */
     cpuOffloadBytes: number
+    /** Peak per GPU while the model is loaded, quantised and sharded, before the first step (device view). */
+    loadPeakBytes: number
   }
   speed: {
     tokensPerSecond: number
@@ -197,6 +255,6 @@ export interface EstimateResult {
   cost: { totalUsd: number | null; usdPerGpuHour: number | null }
   /** Risk in [0, 1]; level and expected benchmark drop from src/estimation/forgetting.ts. */
   forgetting: { risk: number; level?: 'low' | 'moderate' | 'high'; expectedDrop?: number }
-  assumptions: string[]
+  assumptions: EstimateAssumptions
   warnings: Warning[]
 }

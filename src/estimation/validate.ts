@@ -1,6 +1,7 @@
 // Semantic checks a JSON schema cannot express (divisibility, cross-field limits), so that the
 // transports can answer 400 naming the field instead of letting the physics divide by zero.
 
+import { frameworkProblems } from './stacks.ts'
 import type { EstimateInput } from './types.ts'
 
 export interface InputProblem {
@@ -57,6 +58,13 @@ export function validateInput(input: EstimateInput): InputProblem[] {
   if (h.networkGBps !== undefined && !positive(h.networkGBps)) bad('hardware.networkGBps', 'must be a positive number')
   if (h.offload === 'optimizer-and-params' && h.sharding !== 'zero3' && h.sharding !== 'fsdp') {
     bad('hardware.offload', 'offloading parameters needs sharding zero3 or fsdp (DeepSpeed offload_param, FSDP cpu_offload)')
+  }
+  for (const problem of frameworkProblems(t.framework)) bad(problem.field, problem.message)
+  if (t.weightsDtype === 'fp32' && (t.precision === 'bf16' || t.precision === 'fp16')) {
+    bad('training.weightsDtype', `fp32 weights with ${t.precision} compute is ${t.precision}-mixed (autocast); pure ${t.precision} stores 16-bit weights`)
+  }
+  if (t.weightsDtype !== undefined && t.weightsDtype !== 'fp32' && t.precision === 'fp32') {
+    bad('training.weightsDtype', `${t.weightsDtype} weights cannot train in fp32 precision; use ${t.weightsDtype}-mixed or ${t.weightsDtype}`)
   }
   if (input.pricing?.usdPerGpuHour !== undefined && !(input.pricing.usdPerGpuHour >= 0)) bad('pricing.usdPerGpuHour', 'must be ≥ 0')
   return p

@@ -7,7 +7,7 @@ import type { GraphQLSchema, ValueNode } from 'graphql'
 import { graphql } from './graphql-runtime.ts'
 import { parseInstant } from '../contract/instant.ts'
 import {
-  EstimateResultSchema, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
+  DTYPES, EstimateResultSchema, FRAMEWORKS, ForgettingSpecSchema, HardwareSchema, MethodSchema, PricingSchema, TrainingSchema,
 } from '../contract/estimate.schemas.ts'
 import {
   InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingResultSchema,
@@ -84,6 +84,9 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   Optimizer: enumOf(TrainingSchema.properties.optimizer),
   Attention: enumOf(TrainingSchema.properties.attention),
   Loss: enumOf(TrainingSchema.properties.loss),
+  Dtype: DTYPES,
+  FrameworkName: FRAMEWORKS,
+  SequenceLengths: enumOf(TrainingSchema.properties.sequenceLengths),
   Sharding: enumOf(HardwareSchema.properties.sharding),
   Offload: enumOf(HardwareSchema.properties.offload),
   PricingModel: enumOf(PricingSchema.properties.pricingModel),

@@ -123,7 +123,9 @@ export function semanticErrors(model: ModelSpec, request: EstimateRequest): Fiel
     // LoRA over quantised weights is QLoRA: say so rather than silently ignore the field.
     if (m.quantization !== undefined) add('/method/quantization', 'applies only to method type qlora')
     if (m.doubleQuantization !== undefined) add('/method/doubleQuantization', 'applies only to method type qlora')
+    if (m.nonQuantizedDtype !== undefined) add('/method/nonQuantizedDtype', 'applies only to method type qlora')
   }
+  if (!lowRank && m.dropout !== undefined) add('/method/dropout', 'applies only to method types lora and qlora')
   return errors
 }
 

@@ -66,7 +66,17 @@ function costColumns(resolved: ResolvedEstimate, result: EstimateResponse) {
 
 export function toScenarioDto(record: ScenarioRecord): ScenarioDto {
   const { idempotencyKey: _k, requestHash: _h, deletedAt: _d, ...dto } = record
-  return dto as ScenarioDto
+  return { ...dto, result: storedResult(dto.result) } as ScenarioDto
+}
+
+/**
+ * A result as stored, in today's shape: scenarios stored before the stack profiles kept their
+ * assumptions as a list of notes, read back as `{ notes }` (the figures stay as computed then).
+ */
+function storedResult(result: unknown): unknown {
+  const r = result as { assumptions?: unknown } | null
+  if (r === null || typeof r !== 'object' || !Array.isArray(r.assumptions)) return result
+  return { ...r, assumptions: { notes: r.assumptions } }
 }
 
 export class ScenarioService {
