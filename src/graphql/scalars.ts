@@ -14,6 +14,7 @@ import {
 } from '../contract/planning.schemas.ts'
 import { ROLES } from '../services/context.ts'
 import { REPORT_GROUPINGS } from '../contract/report.schemas.ts'
+import { SweepRequestSchema } from '../contract/sweep.schemas.ts'
 
 const { Kind, valueFromASTUntyped } = graphql
 
@@ -98,6 +99,7 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   ServingModeName: enumOf(ServingResultSchema.properties.modes.items.properties.mode),
   PlanStrategy: enumOf(PlanRequestSchema.properties.strategy),
   SolveFor: enumOf(InverseRequestSchema.properties.solveFor),
+  SweepScale: enumOf(SweepRequestSchema.properties.vary.properties.range.properties.scale),
   Role: ROLES,
   ReportGrouping: REPORT_GROUPINGS,
 }

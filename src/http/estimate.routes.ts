@@ -1,7 +1,11 @@
-// POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service.
+// POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service;
+// POST /v1/estimates/sweep: the same estimate at each value of one numeric field.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { EstimateRequestRef, EstimateResultRef } from '../contract/shared.schemas.ts'
+import { EstimateRequestRef, EstimateResultRef, withProperties } from '../contract/shared.schemas.ts'
 import { problemResponses } from '../contract/problem.schema.ts'
+import { MAX_SWEEP_POINTS, SweepRequestSchema, SweepResultSchema } from '../contract/sweep.schemas.ts'
+
+const SweepBody = withProperties(SweepRequestSchema, { request: EstimateRequestRef })
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/estimates', {
@@ -17,4 +21,18 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) =>
     // EstimateRequestRef is the service's own EstimateRequestSchema, so Fastify's check is the only one.
     app.estimates.estimate(request.body, request.serviceContext, true))
+
+  app.post('/v1/estimates/sweep', {
+    schema: {
+      tags: ['estimates'],
+      summary: 'Sweep one field',
+      description: 'The estimate of `request` at each value of one numeric field (`vary.field`, e.g. training.sequenceLength, '
+        + `training.microBatchSize, method.rank, hardware.count), given as \`values\` or a \`range\` of at most ${MAX_SWEEP_POINTS} points: `
+        + 'per-GPU memory with its band and the GPU\'s capacity, fits, tokens/s, step time, hours, cost, trainable parameters and '
+        + 'forgetting risk per point, and the largest value that fits. Each point equals POST /v1/estimates with that value; '
+        + 'a value out of the field\'s bounds is a 400 naming it (/vary/values/3).',
+      body: SweepBody,
+      response: { 200: SweepResultSchema, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => app.estimates.sweep(request.body, request.serviceContext, true))
 }

@@ -13,12 +13,14 @@ import {
   type EstimateRequest,
   type EstimateResponse,
 } from '../contract/estimate.schemas.ts'
+import { SweepRequestSchema, type SweepPoint, type SweepRequest, type SweepResponse } from '../contract/sweep.schemas.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService, CatalogView, GpuRecord, ModelRecord, PriceRecord } from './catalog.service.ts'
 import type { ServiceContext } from './context.ts'
+import { sweepField, sweepValues, withValue, type SweepField } from './sweep-fields.ts'
 import { validator } from './validation.ts'
 
-export type { EstimateRequest, EstimateResponse }
+export type { EstimateRequest, EstimateResponse, SweepRequest, SweepResponse }
 export type PriceUsed = EstimateResponse['pricesUsed'][number]
 
 /** What a request resolved to: the engine input (defaults applied) and where its parts came from. */
@@ -31,6 +33,7 @@ export interface ResolvedEstimate {
 }
 
 const checkRequest = validator(EstimateRequestSchema)
+const checkSweep = validator(SweepRequestSchema)
 
 /**
  * A catalog row as engine input. The row keeps config.json's own words for the family quirks
@@ -151,6 +154,61 @@ export class EstimateService {
     return this.run(resolved)
   }
 
+  /**
+   * POST /v1/estimates/sweep and GraphQL estimateSweep. The catalog is read and the request's
+   * model and GPU resolved once; at each value the field is set, the request checked again (the
+   * schema's bounds of that field included), its defaults applied and the engine run, so every
+   * point is the estimate POST /v1/estimates gives for that value. A bad value is a 400 naming
+   * it (/vary/values/3, /vary/range/from); a problem elsewhere names the field under /request.
+   */
+  async sweep(body: SweepRequest, ctx: ServiceContext, checked = false): Promise<SweepResponse> {
+    this.access.read(ctx)
+    const { request, vary } = checked ? body : checkSweep<SweepRequest>(body)
+    const field = sweepField(vary.field, request)
+    const values = sweepValues(vary, field)
+    const at = this.now()
+    const usesCatalog = typeof request.model === 'string' || typeof request.hardware.gpu === 'string'
+    const catalog = usesCatalog ? await this.catalog.view() : null
+    const specs = await withPointer('/request', async () => this.specsIn(catalog, request))
+    const respecify = field.part === 'model' || field.part === 'gpu'
+    const reprice = respecify || field.part === 'pricing'
+    let price: PriceResolution | undefined
+    const points: SweepPoint[] = []
+    let first: ResolvedEstimate | undefined
+    let largestFitting: number | null = null
+    for (const { value, pointer } of values) {
+      const patched = withValue(request, field, value)
+      try {
+        checkRequest(patched)
+        const pointSpecs = respecify ? this.specsIn(catalog, patched) : specs
+        const resolved = this.build(patched, pointSpecs, reprice
+          ? () => priceIn(catalog, patched.pricing, pointSpecs.gpu.id, at)
+          : () => (price ??= priceIn(catalog, request.pricing, specs.gpu.id, at)))
+        first ??= resolved
+        const result = this.run(resolved)
+        if (result.memory.fits && (largestFitting === null || value > largestFitting)) largestFitting = value
+        points.push({
+          value,
+          totalBytes: result.memory.perGpu.totalBytes,
+          lowBytes: result.memory.band.lowBytes,
+          highBytes: result.memory.band.highBytes,
+          capacityBytes: result.memory.gpuCapacityBytes,
+          fits: result.memory.fits,
+          tokensPerSecond: result.speed.tokensPerSecond,
+          stepSeconds: result.speed.stepSeconds,
+          trainingHours: result.speed.trainingHours,
+          gpuHours: result.speed.gpuHours,
+          costUsd: result.cost.totalUsd,
+          trainableParameters: result.parameters.trainable,
+          forgettingRisk: result.forgetting.risk,
+        })
+      } catch (err) {
+        throw atSweepValue(err, field, value, pointer)
+      }
+    }
+    return { field: field.name, points, largestFitting, pricesUsed: first!.pricesUsed, resolved: first!.resolved }
+  }
+
   /** Runs the engine on resolved input; what scenarios store. */
   run(resolved: ResolvedEstimate): EstimateResponse {
     const result = runEngine(resolved.input)
@@ -181,11 +239,23 @@ export class EstimateService {
   }
 
   private resolveIn(catalog: CatalogView | null, request: EstimateRequest, at: Date): ResolvedEstimate {
-    const model = this.modelIn(catalog, request.model, '/model')
-    const gpu = this.gpuIn(catalog, request.hardware.gpu, '/hardware/gpu')
+    const specs = this.specsIn(catalog, request)
+    return this.build(request, specs, () => priceIn(catalog, request.pricing, specs.gpu.id, at))
+  }
+
+  /** The model and GPU specs of a request (404 for unknown ids, 400 for an untimed GPU). */
+  private specsIn(catalog: CatalogView | null, request: EstimateRequest): Specs {
+    return { model: this.modelIn(catalog, request.model, '/model'), gpu: this.gpuIn(catalog, request.hardware.gpu, '/hardware/gpu') }
+  }
+
+  /**
+   * The rest of a resolution: the rules a schema cannot say, then the price (so a request with
+   * both a bad field and no price is told about the field), the defaults and the engine's rules.
+   */
+  private build(request: EstimateRequest, { model, gpu }: Specs, pricing: () => PriceResolution): ResolvedEstimate {
     const errors = semanticErrors(model.spec, request)
     if (errors.length > 0) throw ValidationError.of(errors)
-    const price = priceIn(catalog, request.pricing, gpu.id, at)
+    const price = pricing()
     // Fields named one by one: object rest/spread of the request costs microseconds per estimate.
     const input = applyDefaults({
       model: model.spec,
@@ -258,6 +328,11 @@ export class EstimateService {
   }
 }
 
+interface Specs {
+  model: { id: string | null; spec: ModelSpec }
+  gpu: { id: string | null; spec: GpuSpec }
+}
+
 export interface PriceResolution {
   used: PriceUsed | null
   /** The on-demand price of the same GPU, provider and region (FinOps ListCost); null when unknown. */
@@ -322,6 +397,21 @@ export async function withPointer<T>(pointer: string, fn: () => Promise<T>): Pro
     const message = err.status === 400 ? errors.map((e) => `${e.field} ${e.message}`).join('; ') : err.message
     throw new AppError(err.code, err.status, message, errors)
   }
+}
+
+/**
+ * An error raised at one point of a sweep, told in the sweep's terms: what concerns the varied
+ * field (or the estimate as a whole, "/") names the value's place in `vary`; anything else names
+ * the field under /request. Each message says at which value it happened.
+ */
+function atSweepValue(err: unknown, field: SweepField, value: number, pointer: string): unknown {
+  if (!(err instanceof AppError) || err.errors.length === 0) return err
+  const where = `${field.name} = ${value}`
+  const errors = err.errors.map((e) => (e.field === field.pointer || e.field === '/'
+    ? { field: pointer, message: `${where}: ${e.message}` }
+    : { field: `/request${e.field}`, message: `${e.message} (at ${where})` }))
+  const message = err.status === 400 ? errors.map((e) => `${e.field} ${e.message}`).join('; ') : `${err.message} (at ${where})`
+  return new AppError(err.code, err.status, message, errors)
 }
 
 function notFound(code: string, field: string, kind: string, id: string): AppError {

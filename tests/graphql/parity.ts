@@ -12,7 +12,7 @@ export const enumName = (value: string) => value.replace(/([a-z0-9])([A-Z])/g, '
 /** Request keys whose values are enums, wherever they appear. */
 const ENUM_KEYS = new Set([
   'type', 'strategy', 'targetModules', 'quantization', 'precision', 'optimizer', 'attention', 'sharding', 'offload',
-  'pricingModel', 'pricingModels', 'domain', 'regime', 'kind', 'goal', 'methods', 'solveFor',
+  'pricingModel', 'pricingModels', 'domain', 'regime', 'kind', 'goal', 'methods', 'solveFor', 'scale',
 ])
 
 /**
