@@ -303,3 +303,53 @@ export type RecommendationResponse = Static<typeof RecommendationResultSchema>
 export type ServingResponse = Static<typeof ServingResultSchema>
 export type PlanResponse = Static<typeof PlanResultSchema>
 export type InverseResponse = Static<typeof InverseResultSchema>
+
+// POST /v1/costs
+
+export const CostRequestSchema = Type.Object({
+  request: EstimateRequestSchema,
+  hours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, description: 'Wall-clock hours to price. Default: the estimate\'s trainingHours (needs request.training.datasetTokens).' })),
+  checkpoints: Type.Optional(Type.Object({
+    count: Type.Optional(int(0, 10_000, 'Checkpoints kept. Default: one per epoch.')),
+    retentionMonths: Type.Optional(Type.Number({ minimum: 0, maximum: 1200, description: 'Months they are kept. Default: 1.' })),
+    resumable: Type.Optional(Type.Boolean({ description: 'Keep fp32 master weights and AdamW moments with each checkpoint (12 bytes per trainable parameter). Default: false.' })),
+  }, { additionalProperties: false, description: 'Checkpoint storage.' })),
+  egressBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e15, description: 'Bytes sent out of the cloud. Default: one trained artefact.' })),
+  engineeringHours: Type.Optional(Type.Number({ minimum: 0, maximum: 1e6, description: 'Engineering time spent on the job. Default: not counted.' })),
+  rates: Type.Optional(Type.Object({
+    storageUsdPerGbMonth: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Default: 0.023 (S3 Standard).' })),
+    ingressUsdPerGb: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Default: 0 (free at AWS, GCP, Azure).' })),
+    egressUsdPerGb: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Default: 0.09 (AWS, first 10 TB).' })),
+    engineeringUsdPerHour: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000, description: 'Default: 90.8 (BLS median developer pay, loaded).' })),
+  }, { additionalProperties: false, description: 'Rates for what is not GPU time (src/estimation/cost.ts gives the sources of the defaults).' })),
+}, { additionalProperties: false, description: 'A training run to price in full: compute, checkpoint storage, data transfer and engineering time.' })
+
+const usd = (description: string) => Type.Number({ description: `${description} (USD)` })
+
+export const CostResultSchema = Type.Object({
+  hours: Type.Number({ description: 'Wall-clock hours priced.' }),
+  gpuHours: Type.Number({ description: 'hours × GPU count.' }),
+  breakdown: Type.Object({
+    computeUsd: usd('GPU-hours × the price'),
+    storageUsd: usd('Checkpoints kept'),
+    transferUsd: usd('Data in and out'),
+    engineeringUsd: usd('Engineering time'),
+    totalUsd: usd('The four together'),
+    shares: Type.Object({ compute: Type.Number(), storage: Type.Number(), transfer: Type.Number(), engineering: Type.Number() }, { description: 'Each part over the total; they sum to 1 (all 0 when the total is 0).' }),
+    rates: Type.Object({ storageUsdPerGbMonth: Type.Number(), ingressUsdPerGb: Type.Number(), egressUsdPerGb: Type.Number(), engineeringUsdPerHour: Type.Number() }, { description: 'The rates used.' }),
+  }),
+  checkpointBytes: Type.Integer({ description: 'One stored checkpoint: a whole model copy for full and freeze, the adapter for LoRA and QLoRA.' }),
+  offers: Type.Array(Type.Object({
+    provider: Type.String(),
+    region: Type.String(),
+    pricingModel: Type.String(),
+    usdPerGpuHour: Type.Number(),
+    computeUsd: usd('The same GPU-hours at this offer'),
+  }), { description: 'The GPU at every catalog price in effect now, cheapest first (empty for an inline GPU).' }),
+  assumptions: Type.Array(Type.String(), { description: 'What the breakdown assumed, in words.' }),
+  pricesUsed: PricesUsedSchema,
+  resolved: ResolvedSchema,
+}, { description: 'The whole cost of a run and its split into compute, storage, transfer and engineering.' })
+
+export type CostRequest = Static<typeof CostRequestSchema>
+export type CostResponse = Static<typeof CostResultSchema>

@@ -3,7 +3,7 @@
 import type { IResolvers, MercuriusLoaders } from 'mercurius'
 import { withClientSignal } from '../transport/client-signal.ts'
 import type {
-  ComparisonRequest, InverseRequest, PlanRequest, RecommendationRequest, ServingRequest,
+  ComparisonRequest, CostRequest, InverseRequest, PlanRequest, RecommendationRequest, ServingRequest,
 } from '../services/planning.service.ts'
 import { CatalogRefs, plain, type EstimateInputArgs } from './inputs.ts'
 
@@ -19,6 +19,7 @@ type RecommendationArgs = Omit<RecommendationRequest, 'model' | 'gpus'> & ModelR
 type ServingArgs = Omit<ServingRequest, 'model' | 'gpu'> & ModelRef & GpuRef
 type PlanArgs = Omit<PlanRequest, 'request'> & { request: EstimateInputArgs }
 type InverseArgs = Omit<InverseRequest, 'request'> & { request: EstimateInputArgs }
+type CostArgs = Omit<CostRequest, 'request'> & { request: EstimateInputArgs }
 
 export const planningResolvers: IResolvers = {
   Query: {
@@ -58,6 +59,12 @@ export const planningResolvers: IResolvers = {
       const refs = new CatalogRefs()
       const body: InverseRequest = { solveFor: input.solveFor, request: refs.estimateRequest(input.request, '/request') }
       return refs.call(() => ctx.app.planning.inverse(body, ctx.service))
+    },
+    runCost(_root, { input }: { input: CostArgs }, ctx) {
+      const refs = new CatalogRefs()
+      const { request, ...rest } = plain(input)
+      const body: CostRequest = { ...rest, request: refs.estimateRequest(request, '/request') }
+      return refs.call(() => ctx.app.planning.cost(body, ctx.service))
     },
   },
 }

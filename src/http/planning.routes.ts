@@ -1,16 +1,17 @@
 // Planning endpoints over the engine: POST /v1/comparisons, /v1/recommendations, /v1/serving,
-// /v1/plans and /v1/estimates/inverse.
+// /v1/plans, /v1/estimates/inverse and /v1/costs.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { withClientSignal } from '../transport/client-signal.ts'
 import { problemResponses } from '../contract/problem.schema.ts'
 import { EstimateRequestRef, withProperties } from '../contract/shared.schemas.ts'
 import {
-  ComparisonRequestSchema, ComparisonResultSchema, InverseRequestSchema, InverseResultSchema, PlanRequestSchema, PlanResultSchema,
+  ComparisonRequestSchema, ComparisonResultSchema, CostRequestSchema, CostResultSchema, InverseRequestSchema, InverseResultSchema, PlanRequestSchema, PlanResultSchema,
   RecommendationRequestSchema, RecommendationResultSchema, ServingRequestSchema, ServingResultSchema,
 } from '../contract/planning.schemas.ts'
 
 const PlanBody = withProperties(PlanRequestSchema, { request: EstimateRequestRef })
 const InverseBody = withProperties(InverseRequestSchema, { request: EstimateRequestRef })
+const CostBody = withProperties(CostRequestSchema, { request: EstimateRequestRef })
 const OPEN = 'Open unless REQUIRE_AUTH is set.'
 const errors = problemResponses(400, 401, 403, 404)
 
@@ -68,4 +69,16 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: InverseResultSchema, ...errors },
     },
   }, async (request) => app.planning.inverse(request.body, request.serviceContext))
+
+  app.post('/v1/costs', {
+    schema: {
+      tags: ['planning'],
+      summary: 'Price a run in full',
+      description: 'The whole cost of a training run: compute (the estimate\'s GPU-hours, or `hours` × GPU count, at the price the '
+        + 'estimate resolves), checkpoint storage, data transfer and engineering time, in dollars and shares, and the same GPU-hours '
+        + `at every catalog offer for the GPU. ${OPEN}`,
+      body: CostBody,
+      response: { 200: CostResultSchema, ...errors },
+    },
+  }, async (request) => app.planning.cost(request.body, request.serviceContext))
 }

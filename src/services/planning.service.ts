@@ -4,7 +4,7 @@
 // and prices are resolved here, as for a single estimate.
 import type { AdvisorGpu } from '../estimation/advisor.ts'
 import { compareMethods } from '../estimation/comparison.ts'
-import type { PriceOffer, PricingModel } from '../estimation/cost.ts'
+import { costReport, type PriceOffer, type PricingModel } from '../estimation/cost.ts'
 import { applyDefaults, DEFAULT_TARGETS } from '../estimation/defaults.ts'
 import { estimate as runEngine } from '../estimation/estimate.ts'
 import { maxMicroBatchSize, maxSequenceLength, minGpuCount } from '../estimation/inverse.ts'
@@ -14,8 +14,8 @@ import type { EstimateInput, MethodSpec, ModelSpec } from '../estimation/types.t
 import { ValidationError, type FieldError } from '../contract/errors.ts'
 import type { EstimateRequest } from '../contract/estimate.schemas.ts'
 import {
-  ComparisonRequestSchema, InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingRequestSchema,
-  type ComparisonRequest, type ComparisonResponse, type InverseRequest, type InverseResponse, type PlanRequest, type PlanResponse,
+  ComparisonRequestSchema, CostRequestSchema, InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingRequestSchema,
+  type ComparisonRequest, type ComparisonResponse, type CostRequest, type CostResponse, type InverseRequest, type InverseResponse, type PlanRequest, type PlanResponse,
   type RecommendationRequest, type RecommendationResponse, type ServingRequest, type ServingResponse,
 } from '../contract/planning.schemas.ts'
 import { inlineAdvisor, type AdvisorRunner } from './advisor-pool.ts'
@@ -26,7 +26,7 @@ import { architectureErrors, engineErrors, gpuSpecOf, semanticErrors, type Estim
 import { validator } from './validation.ts'
 
 export type {
-  ComparisonRequest, ComparisonResponse, InverseRequest, InverseResponse, PlanRequest, PlanResponse,
+  ComparisonRequest, ComparisonResponse, CostRequest, CostResponse, InverseRequest, InverseResponse, PlanRequest, PlanResponse,
   RecommendationRequest, RecommendationResponse, ServingRequest, ServingResponse,
 }
 
@@ -36,6 +36,7 @@ const check = {
   serving: validator(ServingRequestSchema),
   plan: validator(PlanRequestSchema),
   inverse: validator(InverseRequestSchema),
+  cost: validator(CostRequestSchema),
 }
 
 function throwIfAny(errors: FieldError[]): void {
@@ -180,6 +181,52 @@ export class PlanningService {
     const value = body.solveFor === 'microBatchSize' ? maxMicroBatchSize(base) : maxSequenceLength(base)
     if (value === 0) return { solveFor: body.solveFor, value: null, sharding: null, estimate: null }
     return { solveFor: body.solveFor, value, sharding: null, estimate: at({ training: { ...base.training, [body.solveFor]: value } }) }
+  }
+
+  /**
+   * The whole cost of a run: the estimate's GPU-hours (or the hours given) at the price the
+   * estimate resolves, plus checkpoint storage, data transfer and engineering time, and the same
+   * GPU-hours at every catalog offer for the GPU.
+   */
+  async cost(input: CostRequest, ctx: ServiceContext): Promise<CostResponse> {
+    this.access.read(ctx)
+    const body = check.cost<CostRequest>(input)
+    const resolved = await this.estimates.resolve(body.request, undefined, '/request')
+    const result = runEngine(resolved.input)
+    const hours = body.hours ?? result.speed.trainingHours
+    if (hours === null) throw new ValidationError('/hours', 'is required when request.training has no datasetTokens')
+    const gpuHours = hours * resolved.input.hardware.count
+    const gpuId = resolved.resolved.gpuId
+    const offers: PriceOffer[] = gpuId === null ? [] : (await this.estimates.pricesInEffect({ gpu: gpuId })).map((p) => ({
+      provider: p.provider, region: p.region, pricingModel: p.pricingModel as PricingModel, usdPerGpuHour: p.usdPerGpuHour, gpuId: p.gpuId,
+    }))
+    const price = resolved.pricesUsed[0]
+    const report = costReport({
+      method: resolved.input.method.type,
+      totalParams: result.parameters.total,
+      trainableParams: result.parameters.trainable,
+      gpuHours,
+      ...(gpuId !== null ? { gpuId, offers } : {}),
+      // The price the estimate resolved (explicit, or the cheapest catalog match); unpriced stays unpriced.
+      usdPerGpuHour: price?.usdPerGpuHour ?? 0,
+      epochs: resolved.input.training.epochs,
+      ...(body.checkpoints ? { checkpoints: body.checkpoints } : {}),
+      ...(body.egressBytes !== undefined ? { egressBytes: body.egressBytes } : {}),
+      ...(body.engineeringHours !== undefined ? { engineeringHours: body.engineeringHours } : {}),
+      ...(body.rates ? { rates: body.rates } : {}),
+    })
+    const assumptions = price ? report.assumptions : ['no price given or in the catalog: compute is not priced', ...report.assumptions.slice(1)]
+    if (price?.source === 'catalog') assumptions[0] = `compute at $${price.usdPerGpuHour}/GPU-hour (${price.provider} ${price.region} ${price.pricingModel}, catalog)`
+    return {
+      hours,
+      gpuHours,
+      breakdown: report.breakdown,
+      checkpointBytes: report.checkpointBytes,
+      offers: report.offers.map(({ provider, region, pricingModel, usdPerGpuHour, computeUsd }) => ({ provider, region, pricingModel, usdPerGpuHour, computeUsd })),
+      assumptions,
+      pricesUsed: resolved.pricesUsed,
+      resolved: resolved.resolved,
+    }
   }
 
   private customPhases(body: PlanRequest, base: EstimateInput): PlanInput['phases'] {

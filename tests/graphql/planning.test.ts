@@ -3,7 +3,7 @@
 // REST response schema. Then what only GraphQL has: relations and GraphQL's field names in errors.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
-  ComparisonResultSchema, InverseResultSchema, PlanResultSchema, RecommendationResultSchema, ServingResultSchema,
+  ComparisonResultSchema, CostResultSchema, InverseResultSchema, PlanResultSchema, RecommendationResultSchema, ServingResultSchema,
 } from '../../src/contract/planning.schemas.ts'
 import { ENGINES } from '../helpers/databases.ts'
 import { onlyError, startGraphqlApp, type Data, type GraphqlTestApp } from './graphql-test-app.ts'
@@ -14,7 +14,7 @@ const FULL_1B = { model: 'llama-3.2-1b', method: { type: 'full' }, training: { m
 const H100_INLINE = { name: 'inline H100', memoryGiB: 80, bf16Tflops: 989, memoryBandwidthTBps: 3.35, interconnectGBps: 900 }
 
 /** Enum-typed response fields; GraphQL spells their values as names. */
-const ENUM_PATH = /\/(method|level|riskLevel|freezeStrategy|sharding|mode|solveFor|best\/\w+|targetModules\/\d+|pricesUsed\/\d+\/pricingModel)$/
+const ENUM_PATH = /\/(method|level|riskLevel|freezeStrategy|sharding|mode|solveFor|best\/\w+|targetModules\/\d+|pricesUsed\/\d+\/pricingModel|offers\/\d+\/pricingModel)$/
 
 interface Case { field: string; input: string; url: string; schema: Data; bodies: Data[] }
 
@@ -54,6 +54,13 @@ const CASES: Case[] = [
       { solveFor: 'microBatchSize', request: { ...LORA_7B, training: { microBatchSize: 1, sequenceLength: 4096 } } },
       { solveFor: 'gpuCount', request: { ...LORA_7B, model: 'llama-2-70b', method: { type: 'full' }, training: { microBatchSize: 1, sequenceLength: 2048, gradientCheckpointing: true } } },
       { solveFor: 'sequenceLength', request: { ...LORA_7B, hardware: { gpu: 'l4' } } },
+    ],
+  },
+  {
+    field: 'runCost', input: 'CostInput', url: '/v1/costs', schema: CostResultSchema,
+    bodies: [
+      { request: LORA_7B, engineeringHours: 8 },
+      { request: { ...FULL_1B, hardware: { gpu: H100_INLINE }, pricing: { usdPerGpuHour: 3 } }, hours: 12, checkpoints: { count: 2, resumable: true }, rates: { egressUsdPerGb: 0.05 } },
     ],
   },
 ]

@@ -32,6 +32,7 @@ const EXAMPLES: Record<string, unknown[]> = {
   'POST /v1/serving': [{ model: 'llama-2-7b', adapter: { rank: 16 }, tasks: 10, gpu: 'a100-80gb' }],
   'POST /v1/plans': [{ request: FULL_1B, strategy: 'staged-lora-full', options: { loraShare: 0.25 } }, { request: LORA_7B, strategy: 'dynamic-rank', options: { ranks: [64, 16] } }],
   'POST /v1/estimates/inverse': [{ solveFor: 'microBatchSize', request: { ...LORA_7B, training: { microBatchSize: 1, sequenceLength: 4096 } } }],
+  'POST /v1/costs': [{ request: LORA_7B, engineeringHours: 8 }, { request: { ...FULL_1B, pricing: { usdPerGpuHour: 3 } }, hours: 12, checkpoints: { count: 2 } }],
   'POST /v1/estimates/sweep': [{ request: LORA_7B, vary: { field: 'training.sequenceLength', values: [512, 2048] } }, { request: FULL_1B, vary: { field: 'hardware.count', range: { from: 1, to: 8, steps: 4, scale: 'log' } } }],
 }
 
