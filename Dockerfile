@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Two stages: `build` installs every dependency and generates the Prisma client; `runtime` keeps
-# production dependencies, the generated client and the sources (tsx runs the TypeScript as is).
+# Two stages: `build` installs every dependency, generates the Prisma client and builds the console;
+# `runtime` keeps production dependencies, the generated client, the sources (tsx runs the
+# TypeScript as is) and the console's bundle.
 
 FROM node:20-slim AS build
 WORKDIR /app
@@ -12,6 +13,9 @@ ARG PRISMA_SCHEMA_ENGINE_BINARY
 COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts/prisma-generate.mjs scripts/
 COPY prisma/schema.prisma prisma/
+# `npm ci` runs `prepare`, which builds the console (web/ → web/dist) from the OpenAPI document.
+COPY openapi/openapi.json openapi/
+COPY web web
 RUN npm ci
 COPY . .
 RUN npm prune --omit=dev
@@ -27,6 +31,7 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/src ./src
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/scripts ./scripts
+COPY --from=build --chown=node:node /app/web/dist ./web/dist
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 # The embedded database (used when DATABASE_URL is unset) lives here.

@@ -15,7 +15,7 @@ const LAYERS = [
 ]
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'coverage/', 'data/', 'openapi/'] },
+  { ignores: ['node_modules/', 'src/generated/', 'coverage/', 'data/', 'openapi/', 'web/dist/', 'web/src/api/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
 // Builds the Fastify application from a validated config: logger, database, error handling,
-// OpenAPI docs and routes. server.ts listens; tests call buildApp and use app.inject.
+// OpenAPI docs, routes and the console at /. server.ts listens; tests call buildApp and use app.inject.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -16,6 +16,7 @@ import { protectionPlugin } from './plugins/protection.plugin.ts'
 import { resiliencePlugin } from './plugins/resilience.plugin.ts'
 import { serverOptions } from './plugins/server-options.ts'
 import { metricsPlugin } from './observability/metrics.plugin.ts'
+import { consolePlugin } from './plugins/console.plugin.ts'
 
 export interface BuildOptions {
   /** An open database handle to use instead of opening one from the config (the caller closes it). */
@@ -81,5 +82,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.METRICS_ENABLED) await app.register(metricsPlugin)
   await app.register(registerRoutes)
   await app.register(graphqlPlugin, { config })
+  await app.register(consolePlugin)
   return app
 }

@@ -44,6 +44,7 @@ export const SweepPointSchema = Type.Object({
   gpuHours: nullable(Type.Number(), 'null without datasetTokens.'),
   costUsd: nullable(Type.Number(), 'Compute cost (cost.totalUsd); null without datasetTokens or a price.'),
   trainableParameters: Type.Integer({ description: 'parameters.trainable.' }),
+  trainableShare: Type.Number({ description: 'parameters.trainableShare: trainable over all parameters.' }),
   forgettingRisk: Type.Number({ description: 'forgetting.risk, 0..1.' }),
 }, { description: 'The estimate at one value, in the figures a chart needs; POST /v1/estimates with that value gives the same numbers.' })
 

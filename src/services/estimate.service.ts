@@ -200,6 +200,7 @@ export class EstimateService {
           gpuHours: result.speed.gpuHours,
           costUsd: result.cost.totalUsd,
           trainableParameters: result.parameters.trainable,
+          trainableShare: result.parameters.trainableShare,
           forgettingRisk: result.forgetting.risk,
         })
       } catch (err) {

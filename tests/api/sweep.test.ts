@@ -26,6 +26,7 @@ const pointOf = (value: number, e: Data) => ({
   gpuHours: e.speed.gpuHours,
   costUsd: e.cost.totalUsd,
   trainableParameters: e.parameters.trainable,
+  trainableShare: e.parameters.trainableShare,
   forgettingRisk: e.forgetting.risk,
 })
 
@@ -152,7 +153,7 @@ describe('estimate sweeps', () => {
   })
 
   test('GraphQL estimateSweep answers as REST does, and names the same fields in errors', async () => {
-    const selection = '{ field largestFitting points { value totalBytes lowBytes highBytes capacityBytes fits tokensPerSecond stepSeconds trainingHours gpuHours costUsd trainableParameters forgettingRisk } pricesUsed { source usdPerGpuHour gpuId } resolved { modelId gpuId } }'
+    const selection = '{ field largestFitting points { value totalBytes lowBytes highBytes capacityBytes fits tokensPerSecond stepSeconds trainingHours gpuHours costUsd trainableParameters trainableShare forgettingRisk } pricesUsed { source usdPerGpuHour gpuId } resolved { modelId gpuId } }'
     const query = `query Q($input: SweepInput!) { estimateSweep(input: $input) ${selection} }`
     const payload = { request: LORA, vary: { field: 'training.microBatchSize', range: { from: 1, to: 16, steps: 5, scale: 'log' } } }
     const rest = await sweep(payload)

@@ -2,7 +2,8 @@
 // initialises one PGlite data directory that test files load instead of running initdb each
 // (about 0.5 s instead of 3.5 s and 800 MB per file). It creates nothing shared in PostgreSQL,
 // so several suites can run at once against the same server.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -40,7 +41,28 @@ async function pgliteTemplate(file: string): Promise<void> {
   await pglite.close()
 }
 
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+/** The newest modification time under a folder (its files, recursively). */
+function newest(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .reduce((latest, entry) => Math.max(latest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs), 0)
+}
+
+/**
+ * The console's browser tests drive the built bundle (web/dist), which `npm install` builds; it is
+ * built here when missing, or when web/ or the OpenAPI document changed after it was built.
+ */
+function buildConsoleIfStale(): void {
+  const built = path.join(ROOT, 'web/dist/index.html')
+  const sources = Math.max(newest(path.join(ROOT, 'web/src')), statSync(path.join(ROOT, 'openapi/openapi.json')).mtimeMs)
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return
+  execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, stdio: 'inherit' })
+}
+
 export default async function globalSetup(project: TestProject): Promise<() => void> {
+  buildConsoleIfStale()
   const dir = mkdtempSync(path.join(tmpdir(), 'fe-pglite-template-'))
   const file = path.join(dir, 'pgdata.tar')
   await Promise.all([checkPostgres(), pgliteTemplate(file)])
