@@ -167,8 +167,7 @@ export class EstimateService {
     const field = sweepField(vary.field, request)
     const values = sweepValues(vary, field)
     const at = this.now()
-    const usesCatalog = typeof request.model === 'string' || typeof request.hardware.gpu === 'string'
-    const catalog = usesCatalog ? await this.catalog.view() : null
+    const catalog = needsCatalog(request) ? await this.catalog.view() : null
     const specs = await withPointer('/request', async () => this.specsIn(catalog, request))
     const respecify = field.part === 'model' || field.part === 'gpu'
     const reprice = respecify || field.part === 'pricing'
@@ -233,9 +232,7 @@ export class EstimateService {
   }
 
   private async resolveAt(request: EstimateRequest, at: Date): Promise<ResolvedEstimate> {
-    // An inline model and GPU never load the catalog, so they keep answering while the database is away.
-    const usesCatalog = typeof request.model === 'string' || typeof request.hardware.gpu === 'string'
-    const catalog = usesCatalog ? this.catalog.view() : null
+    const catalog = needsCatalog(request) ? this.catalog.view() : null
     return this.resolveIn(catalog instanceof Promise ? await catalog : catalog, request, at)
   }
 
@@ -327,6 +324,11 @@ export class EstimateService {
     } while (cursor)
     return all
   }
+}
+
+/** Catalog ids to resolve. An inline model and GPU never load the catalog, so they keep answering while the database is away. */
+function needsCatalog(request: EstimateRequest): boolean {
+  return typeof request.model === 'string' || typeof request.hardware.gpu === 'string'
 }
 
 interface Specs {

@@ -28,11 +28,10 @@ const described = (form: Form, name: string, hint?: string) => {
   return { 'aria-describedby': ids || undefined, 'aria-invalid': form.errors[name] ? true : undefined }
 }
 
-export function NumberField({ form, name, label, hint, step, min, max }: { form: Form; name: string; label: string; hint?: string; step?: string; min?: number; max?: number }) {
+export function NumberField({ form, name, label, hint }: { form: Form; name: string; label: string; hint?: string }) {
   return (
     <FieldShell form={form} name={name} label={label} hint={hint}>
       <input id={idOf(name)} name={name} type="text" inputMode="decimal" autoComplete="off" value={form.params[name] ?? ''}
-        data-step={step} data-min={min} data-max={max}
         onInput={(e) => form.set({ [name]: (e.target as HTMLInputElement).value.trim() })} {...described(form, name, hint)} />
     </FieldShell>
   )

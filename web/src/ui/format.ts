@@ -16,4 +16,8 @@ export const hours = (h: number) => (h < 1 ? `${(h * 60).toFixed(1)} min` : h < 
 export const seconds = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`)
 export const percent = (share: number) => (share === 0 ? '0 %' : `${(share * 100).toFixed(Math.abs(share) < 0.01 ? 3 : 1)} %`)
 export const rate = (n: number) => `${n >= 1e4 ? count(n) : n.toLocaleString('en-US', { maximumFractionDigits: 1 })}/s`
-export const plain = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 6 })
+export const plain = (n: number) => {
+  const a = Math.abs(n)
+  if (a === 0 || a >= 1) return n.toLocaleString('en-US', { maximumFractionDigits: a >= 1000 ? 0 : 2 })
+  return String(Number(n.toPrecision(3)))
+}
