@@ -71,6 +71,12 @@ export function loadCatalog(): Catalog {
   return JSON.parse(readFileSync(fileURLToPath(new URL('catalog.json', SEED_DIR)), 'utf8')) as Catalog
 }
 
+/** Other repository ids of each catalog model, keyed by its hf_id (prisma/seed-data/model-aliases.json says where they come from). */
+function loadAliases(): Record<string, string[]> {
+  const file = JSON.parse(readFileSync(fileURLToPath(new URL('model-aliases.json', SEED_DIR)), 'utf8'))
+  return (file as { aliases: Record<string, string[]> }).aliases
+}
+
 function loadLicenses(): Record<string, string> {
   const file = JSON.parse(readFileSync(fileURLToPath(new URL('model-licenses.json', SEED_DIR)), 'utf8'))
   return (file as { licenses: Record<string, string> }).licenses
@@ -154,13 +160,14 @@ const MODEL_COLUMNS = new Set([
   'source', 'notes',
 ])
 
-export function modelRows(catalog: Catalog, licenses = loadLicenses()): Prisma.LlmModelCreateManyInput[] {
+export function modelRows(catalog: Catalog, licenses = loadLicenses(), aliases = loadAliases()): Prisma.LlmModelCreateManyInput[] {
   return catalog.models.map((m) => {
     const extra = Object.fromEntries(Object.entries(m).filter(([key, value]) => !MODEL_COLUMNS.has(key) && value !== null))
     return {
       id: slugify(m.name),
       name: m.name,
       hfId: m.hf_id,
+      aliases: (m.hf_id && aliases[m.hf_id]) || [],
       family: m.arch,
       license: (m.hf_id && licenses[m.hf_id]) || null,
       hiddenSize: m.hidden_size,
