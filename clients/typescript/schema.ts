@@ -185,6 +185,8 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 hfId: string | null;
+                                /** @description Other Hugging Face repository ids with this architecture (instruct/chat/base checkpoints, earlier names); a training config naming any of them, or hfId, resolves to this model. */
+                                aliases: string[];
                                 /** @description Architecture (config.json model_type), e.g. llama, qwen2, mixtral. */
                                 family: string;
                                 license: string | null;
@@ -259,6 +261,8 @@ export interface paths {
                         family: string;
                         /** @description Hugging Face repository id. */
                         hfId?: string;
+                        /** @description Other Hugging Face repository ids with this architecture; config import resolves them to this model. Default: []. */
+                        aliases?: string[];
                         /** @description License tag of the model card. */
                         license?: string;
                         /** @description config.json hidden_size. */
@@ -308,6 +312,8 @@ export interface paths {
                             id: string;
                             name: string;
                             hfId: string | null;
+                            /** @description Other Hugging Face repository ids with this architecture (instruct/chat/base checkpoints, earlier names); a training config naming any of them, or hfId, resolves to this model. */
+                            aliases: string[];
                             /** @description Architecture (config.json model_type), e.g. llama, qwen2, mixtral. */
                             family: string;
                             license: string | null;
@@ -423,6 +429,8 @@ export interface paths {
                             id: string;
                             name: string;
                             hfId: string | null;
+                            /** @description Other Hugging Face repository ids with this architecture (instruct/chat/base checkpoints, earlier names); a training config naming any of them, or hfId, resolves to this model. */
+                            aliases: string[];
                             /** @description Architecture (config.json model_type), e.g. llama, qwen2, mixtral. */
                             family: string;
                             license: string | null;
@@ -507,6 +515,8 @@ export interface paths {
                         family: string;
                         /** @description Hugging Face repository id. */
                         hfId?: string;
+                        /** @description Other Hugging Face repository ids with this architecture; config import resolves them to this model. Default: []. */
+                        aliases?: string[];
                         /** @description License tag of the model card. */
                         license?: string;
                         /** @description config.json hidden_size. */
@@ -556,6 +566,8 @@ export interface paths {
                             id: string;
                             name: string;
                             hfId: string | null;
+                            /** @description Other Hugging Face repository ids with this architecture (instruct/chat/base checkpoints, earlier names); a training config naming any of them, or hfId, resolves to this model. */
+                            aliases: string[];
                             /** @description Architecture (config.json model_type), e.g. llama, qwen2, mixtral. */
                             family: string;
                             license: string | null;
@@ -1411,6 +1423,8 @@ export interface paths {
                             id: string;
                             name: string;
                             hfId: string | null;
+                            /** @description Other Hugging Face repository ids with this architecture (instruct/chat/base checkpoints, earlier names); a training config naming any of them, or hfId, resolves to this model. */
+                            aliases: string[];
                             /** @description Architecture (config.json model_type), e.g. llama, qwen2, mixtral. */
                             family: string;
                             license: string | null;
@@ -1525,6 +1539,393 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["EstimateResult"];
+                    };
+                };
+                /** @description RFC 9457 problem details (application/problem+json). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details (application/problem+json). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details (application/problem+json). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details (application/problem+json). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/estimates/from-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate a training config
+         * @description An axolotl, LLaMA-Factory or torchtune YAML, or TRL / Transformers arguments (with an optional PEFT adapter_config.json), read the way the tool reads it: the estimate request it implies (the format is the training stack), the key behind each field (`mapped`), the tool defaults used, the keys not used, and the estimate. No config names its GPU: give `hardware.gpu`. A YAML syntax error, or keys that contradict each other, answer 400 naming the keys with their line and column.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description A training config to estimate. */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The tool that reads the config: axolotl, llama-factory, torchtune or trl (TRL / Transformers TrainingArguments). It is also the training stack the estimate assumes.
+                         * @enum {unknown}
+                         */
+                        format: "axolotl" | "llama-factory" | "torchtune" | "trl";
+                        /** @description The config file's text, YAML or JSON, as the tool reads it. */
+                        config: string;
+                        /** @description trl: a PEFT adapter_config.json (r, lora_alpha, lora_dropout, target_modules, base_model_name_or_path) for the run's LoRA. */
+                        adapterConfig?: string;
+                        /** @description Files the config points to, by the path it names them with (a DeepSpeed JSON): read instead of inferred from the file name. */
+                        files?: {
+                            [key: string]: string;
+                        };
+                        /** @description The model where the config names none the catalog knows: a catalog id, a Hugging Face repository id the catalog knows, or the model's config.json. Given, it wins over the config's. */
+                        model?: string | {
+                            [key: string]: unknown;
+                        };
+                        /** @description The GPUs, which no config names: at least `gpu`. A count the config states (torchtune nproc_per_node) wins over `count` here. */
+                        hardware?: {
+                            /** @description A GPU catalog id or an inline accelerator. */
+                            gpu?: string | {
+                                /** @description Display name. */
+                                name: string;
+                                /** @description Device memory in GiB. */
+                                memoryGiB: number;
+                                /** @description Dense (no sparsity) BF16 tensor-core peak, TFLOPS. */
+                                bf16Tflops: number;
+                                /** @description Dense FP16 tensor-core peak, TFLOPS. Default: bf16Tflops. */
+                                fp16Tflops?: number;
+                                /** @description Dense FP8 tensor-core peak, TFLOPS. */
+                                fp8Tflops?: number;
+                                /** @description Device memory bandwidth, TB/s (1e12 bytes/s). */
+                                memoryBandwidthTBps: number;
+                                /** @description Intra-node interconnect, both directions summed, GB/s. Absent: PCIe only. */
+                                interconnectGBps?: number;
+                            };
+                            /** @description Number of GPUs. Default: 1. */
+                            count?: number;
+                            /**
+                             * @description How model state is split across GPUs. Default: none.
+                             * @enum {unknown}
+                             */
+                            sharding?: "none" | "ddp" | "zero1" | "zero2" | "zero3" | "fsdp";
+                            /**
+                             * @description What is offloaded to host memory; optimizer-and-params needs sharding zero3 or fsdp. Default: none.
+                             * @enum {unknown}
+                             */
+                            offload?: "none" | "optimizer" | "optimizer-and-params";
+                            /** @description GPUs per server; collectives among more GPUs cross the network. Default: 8. */
+                            gpusPerNode?: number;
+                            /** @description Network bandwidth per GPU between servers, both directions summed, GB/s. Default: 50 (200 Gb/s InfiniBand HDR). */
+                            networkGBps?: number;
+                        };
+                        /** @description Estimate-request fields laid over the request the config implies, field by field; they win over the config. */
+                        overrides?: {
+                            /** @description A model catalog id or an inline architecture. */
+                            model?: string | {
+                                /** @description Display name, echoed back. */
+                                name?: string;
+                                /** @description config.json hidden_size: width of the residual stream. */
+                                hiddenSize: number;
+                                /** @description config.json intermediate_size: width of the dense MLP. */
+                                intermediateSize: number;
+                                /** @description config.json num_hidden_layers: decoder layers. */
+                                numLayers: number;
+                                /** @description config.json num_attention_heads: query heads. */
+                                numAttentionHeads: number;
+                                /** @description config.json num_key_value_heads: key/value heads (GQA); must divide numAttentionHeads. */
+                                numKeyValueHeads: number;
+                                /** @description config.json head_dim. Default: hiddenSize / numAttentionHeads. */
+                                headDim?: number;
+                                /** @description config.json vocab_size. */
+                                vocabSize: number;
+                                /** @description config.json tie_word_embeddings: lm_head shares the embedding matrix. Default: false. */
+                                tieWordEmbeddings?: boolean;
+                                /** @description MoE only: routed experts per layer (num_local_experts / num_experts). */
+                                numExperts?: number;
+                                /** @description MoE only: experts chosen per token (num_experts_per_tok); at most numExperts. */
+                                expertsPerToken?: number;
+                                /** @description MoE only: intermediate size of each expert. Default: intermediateSize. */
+                                moeIntermediateSize?: number;
+                                /** @description MoE only: intermediate size of an always-on shared expert (Qwen-MoE, DeepSeek). Default: 0. */
+                                sharedExpertIntermediateSize?: number;
+                                /** @description Bias on the q/k/v projections (Qwen2). Default: false. */
+                                attentionBias?: boolean;
+                                /**
+                                 * @description gated = SwiGLU/GeGLU (three matrices), standard = two-matrix MLP (GPT-2, BLOOM). Default: gated.
+                                 * @enum {unknown}
+                                 */
+                                mlp?: "gated" | "standard";
+                            };
+                            /** @description Method fields to set over what the config implies. */
+                            method?: {
+                                /**
+                                 * @description Fine-tuning method.
+                                 * @enum {unknown}
+                                 */
+                                type?: "full" | "freeze" | "lora" | "qlora";
+                                /** @description freeze: number of top decoder layers trained, at most the model's numLayers. Default: the strategy's share. */
+                                trainableLayers?: number;
+                                /**
+                                 * @description freeze: a named strategy instead of trainableLayers. Default: conservative.
+                                 * @enum {unknown}
+                                 */
+                                strategy?: "conservative" | "attention-only" | "aggressive";
+                                /** @description lora/qlora: adapter rank r. Default: 16. */
+                                rank?: number;
+                                /** @description lora/qlora: scaling alpha. Default: 2 × rank. */
+                                alpha?: number;
+                                /** @description lora/qlora: modules that receive adapters. Default: ["q_proj", "v_proj"]. */
+                                targetModules?: ("q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj" | "embed_tokens" | "lm_head")[];
+                                /** @description lora/qlora: per-layer ranks (index = decoder layer), overriding rank where given; at most numLayers entries. */
+                                layerRanks?: number[];
+                                /**
+                                 * @description qlora only: storage format of the frozen base weights. Default: nf4.
+                                 * @enum {unknown}
+                                 */
+                                quantization?: "nf4" | "int8";
+                                /** @description qlora only: quantise the quantisation constants too. Default: true. */
+                                doubleQuantization?: boolean;
+                                /** @description lora/qlora: dropout on the adapter input (lora_dropout); above 0 each adapted linear keeps a mask. Default: the stack profile's, 0 without one. */
+                                dropout?: number;
+                                /**
+                                 * @description qlora only: dtype of the parameters left unquantized (embeddings, norms, lm_head). PEFT's prepare_model_for_kbit_training casts them to fp32; other stacks keep the compute dtype. Default: the stack profile's.
+                                 * @enum {unknown}
+                                 */
+                                nonQuantizedDtype?: "fp32" | "bf16" | "fp16";
+                            };
+                            /** @description Training fields to set over what the config implies, e.g. datasetTokens. */
+                            training?: {
+                                /** @description Sequences per GPU per forward pass. */
+                                microBatchSize?: number;
+                                /** @description Tokens per sequence. */
+                                sequenceLength?: number;
+                                /** @description Micro-batches accumulated per optimizer step. Default: 1. */
+                                gradientAccumulationSteps?: number;
+                                /**
+                                 * @description Numeric precision; "-mixed" keeps fp32 master weights. Default: bf16-mixed.
+                                 * @enum {unknown}
+                                 */
+                                precision?: "bf16-mixed" | "fp16-mixed" | "bf16" | "fp16" | "fp32";
+                                /**
+                                 * @description Optimizer, which sets the bytes of state per trainable parameter. Default: adamw.
+                                 * @enum {unknown}
+                                 */
+                                optimizer?: "adamw" | "adamw-8bit" | "paged-adamw" | "paged-adamw-8bit" | "sgd" | "adafactor";
+                                /** @description Recompute activations in the backward pass. Default: false. */
+                                gradientCheckpointing?: boolean;
+                                /**
+                                 * @description Attention kernel; eager materialises the score matrix. Default: flash.
+                                 * @enum {unknown}
+                                 */
+                                attention?: "flash" | "sdpa" | "eager";
+                                /**
+                                 * @description Cross-entropy over the vocabulary: fp32 upcast of the full logits (HF transformers, autocast), half (16-bit, no upcast), chunked (logits whole, cross-entropy per chunk: torchtune CEWithChunkedOutputLoss, litgpt) or fused (logits never materialised: Liger, Unsloth, cut-cross-entropy, TRL chunked_nll). Default: the stack profile's, fp32 without one.
+                                 * @enum {unknown}
+                                 */
+                                loss?: "fp32" | "half" | "chunked" | "fused";
+                                /** @description Which stack runs the training, for the defaults it implies (docs/stack-profiles.md). */
+                                framework?: {
+                                    /**
+                                     * @description The training stack; its profile fills in every physics knob the request leaves out.
+                                     * @enum {unknown}
+                                     */
+                                    name: "hf-trainer" | "trl" | "axolotl" | "llama-factory" | "ms-swift" | "torchtune" | "unsloth" | "litgpt" | "custom";
+                                    /** @description The stack's own release ("0.9.6") or a "YYYY-MM" snapshot. Default: the newest release the profile knows. */
+                                    version?: string;
+                                    /** @description HF-based stacks: the transformers release underneath ("4.42.4"). Default: the one that stack release installed. */
+                                    transformers?: string;
+                                };
+                                /**
+                                 * @description Storage dtype of the model's weights on the GPU: fp32 (loaded without torch_dtype, Lightning bf16-mixed) or 16-bit. Default: the stack profile's; without one fp32 for fp32 precision and 16-bit otherwise.
+                                 * @enum {unknown}
+                                 */
+                                weightsDtype?: "fp32" | "bf16" | "fp16";
+                                /**
+                                 * @description fixed: every micro-batch is sequenceLength tokens (packed, or padded to the maximum); variable: padded to the longest sequence of each batch, up to sequenceLength. Variable shapes fragment PyTorch's caching allocator. Default: the stack profile's, fixed without one.
+                                 * @enum {unknown}
+                                 */
+                                sequenceLengths?: "fixed" | "variable";
+                                /** @description PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: the caching allocator maps memory in pages instead of fixed segments, so variable shapes fragment it far less. Default: the stack profile's, false without one. */
+                                expandableSegments?: boolean;
+                                /** @description torch.compile on the decoder layers and loss (fused pointwise kernels, fewer saved activations). Default: false. */
+                                compile?: boolean;
+                                /** @description Saved activations moved to host memory during forward and fetched back for backward. Default: false. */
+                                activationOffload?: boolean;
+                                /** @description Tokens in the training set; gives trainingHours and cost. */
+                                datasetTokens?: number;
+                                /** @description Passes over datasetTokens. Default: 1. */
+                                epochs?: number;
+                            };
+                            /** @description Hardware fields to set over what the config and `hardware` imply. */
+                            hardware?: {
+                                /** @description A GPU catalog id or an inline accelerator. */
+                                gpu?: string | {
+                                    /** @description Display name. */
+                                    name: string;
+                                    /** @description Device memory in GiB. */
+                                    memoryGiB: number;
+                                    /** @description Dense (no sparsity) BF16 tensor-core peak, TFLOPS. */
+                                    bf16Tflops: number;
+                                    /** @description Dense FP16 tensor-core peak, TFLOPS. Default: bf16Tflops. */
+                                    fp16Tflops?: number;
+                                    /** @description Dense FP8 tensor-core peak, TFLOPS. */
+                                    fp8Tflops?: number;
+                                    /** @description Device memory bandwidth, TB/s (1e12 bytes/s). */
+                                    memoryBandwidthTBps: number;
+                                    /** @description Intra-node interconnect, both directions summed, GB/s. Absent: PCIe only. */
+                                    interconnectGBps?: number;
+                                };
+                                /** @description Number of GPUs. Default: 1. */
+                                count?: number;
+                                /**
+                                 * @description How model state is split across GPUs. Default: none.
+                                 * @enum {unknown}
+                                 */
+                                sharding?: "none" | "ddp" | "zero1" | "zero2" | "zero3" | "fsdp";
+                                /**
+                                 * @description What is offloaded to host memory; optimizer-and-params needs sharding zero3 or fsdp. Default: none.
+                                 * @enum {unknown}
+                                 */
+                                offload?: "none" | "optimizer" | "optimizer-and-params";
+                                /** @description GPUs per server; collectives among more GPUs cross the network. Default: 8. */
+                                gpusPerNode?: number;
+                                /** @description Network bandwidth per GPU between servers, both directions summed, GB/s. Default: 50 (200 Gb/s InfiniBand HDR). */
+                                networkGBps?: number;
+                            };
+                            /** @description Where the price comes from: an explicit price, or a catalog lookup. */
+                            pricing?: {
+                                /** @description Cloud provider as in the price catalog, e.g. "aws". Default: the cheapest catalog price for the GPU. */
+                                provider?: string;
+                                /**
+                                 * @description Pricing model. Default: on-demand.
+                                 * @enum {unknown}
+                                 */
+                                pricingModel?: "on-demand" | "spot" | "reserved";
+                                /** @description Region as in the price catalog, e.g. "us-east-1". Default: any. */
+                                region?: string;
+                                /** @description Explicit price per GPU-hour in USD; skips the catalog. */
+                                usdPerGpuHour?: number;
+                            };
+                            /** @description Optional inputs of the forgetting-risk model. */
+                            forgetting?: {
+                                /** @description Peak learning rate; higher rates forget more. */
+                                learningRate?: number;
+                                /** @description Share of pretraining-like data mixed into the training set (0..1). Default: 0. */
+                                replayShare?: number;
+                                regularization?: {
+                                    /**
+                                     * @description Pull towards the pretrained weights: L2-SP or EWC.
+                                     * @enum {unknown}
+                                     */
+                                    kind: "l2-sp" | "ewc";
+                                    /** @description Regularisation strength λ. */
+                                    lambda: number;
+                                    /** @description Task-loss curvature h in 1/(1 + λ/h). Default: 1. */
+                                    curvature?: number;
+                                };
+                                /**
+                                 * @description How far the data sits from pretraining text: near (chat, math, prose) or far (code-like).
+                                 * @enum {unknown}
+                                 */
+                                domain?: "near" | "far";
+                                /**
+                                 * @description Instruction tuning or continued pretraining.
+                                 * @enum {unknown}
+                                 */
+                                regime?: "instruction" | "continued-pretraining";
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description The estimate request the config implies (to store or edit), how each key was read, and its estimate. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            request: components["schemas"]["EstimateRequest"];
+                            /** @description Every config key that set a request field. */
+                            mapped: {
+                                /** @description The config key, dotted for nested keys (optimizer._component_); adapterConfig keys start with "adapter_config.". */
+                                key: string;
+                                /** @description The estimate-request field it set, as a JSON pointer (/method/rank). */
+                                field: string;
+                                /** @description The value set. */
+                                value: unknown;
+                                /** @description Line of the key in its file. */
+                                line?: number;
+                                /** @description How the value was read when it is not a plain copy (an inference, a tool default, a conversion). */
+                                note?: string;
+                            }[];
+                            /** @description Request fields set from the tool's own defaults. */
+                            defaults: {
+                                /** @description The estimate-request field, as a JSON pointer. */
+                                field: string;
+                                /** @description The value the tool uses when the config leaves the key out. */
+                                value: unknown;
+                                /** @description Where the default comes from (the tool's argument and release). */
+                                source: string;
+                            }[];
+                            /** @description Config keys not used: they move neither memory, speed nor cost (datasets, logging, output paths), or the tool does not know them. */
+                            ignored: string[];
+                            /** @description Keys read but not fully expressible in the request (preference training, DoRA, modules_to_save...): the estimate leaves their effect out. */
+                            caveats: {
+                                /** @description The config key, dotted. */
+                                key: string;
+                                /** @description Line of the key in its file. */
+                                line?: number;
+                                /** @description What the key does that the estimate does not model, and what it assumes instead. */
+                                message: string;
+                            }[];
+                            estimate: components["schemas"]["EstimateResult"];
+                        };
                     };
                 };
                 /** @description RFC 9457 problem details (application/problem+json). */
@@ -4342,9 +4743,13 @@ export interface components {
             /** @description The request path that failed. */
             instance: string;
             errors: {
-                /** @description JSON pointer to the failing field, e.g. /training/sequenceLength. */
+                /** @description JSON pointer to the failing field, e.g. /training/sequenceLength; inside a config the request carried, /config/<key path>. */
                 field: string;
                 message: string;
+                /** @description Line of the failing key in the config text (1-based). */
+                line?: number;
+                /** @description Column of the failing key in the config text (1-based). */
+                column?: number;
             }[];
         };
         /** @description What to estimate (shared/design/estimate-contract.md). */

@@ -9,6 +9,7 @@ import type { Config } from '../config.ts'
 import type { ServiceContext } from '../services/context.ts'
 import { authResolvers } from './auth.resolvers.ts'
 import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
+import { configImportResolvers } from './config-import.resolvers.ts'
 import { errorFormatter } from './errors.ts'
 import { estimateResolvers } from './estimate.resolvers.ts'
 import { planningLoaders, planningResolvers } from './planning.resolvers.ts'
@@ -41,7 +42,7 @@ function mergeResolvers(...maps: IResolvers[]): IResolvers {
   return merged as IResolvers
 }
 
-export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, scenarioResolvers, planningResolvers, authResolvers)
+export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, configImportResolvers, catalogResolvers, scenarioResolvers, planningResolvers, authResolvers)
 export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders, ...planningLoaders }
 
 export async function graphqlPlugin(app: FastifyInstance, { config }: { config: Config }): Promise<void> {

@@ -94,6 +94,22 @@ export class CatalogService {
     return index.get(name.toLowerCase()) ?? null
   }
 
+  /**
+   * A model by the name part of a repository id it answers to ("Llama-3.1-8B-Instruct" for
+   * meta-llama/Llama-3.1-8B-Instruct), case-insensitively: how a local checkout is usually named.
+   * Null when none or when two models share the name.
+   */
+  async findModelByRepositoryName(name: string): Promise<ModelRecord | null> {
+    const wanted = name.toLowerCase()
+    const hits = new Set<ModelRecord>()
+    for (const model of (await this.modelSnapshot()).list) {
+      for (const repo of [model.hfId, ...model.aliases]) {
+        if (repo && repo.toLowerCase().split('/').at(-1) === wanted) hits.add(model)
+      }
+    }
+    return hits.size === 1 ? [...hits][0]! : null
+  }
+
   async listGpus(page: PageRequest): Promise<Page<GpuRecord>> {
     return paginate((await this.gpuSnapshot()).list, page)
   }
