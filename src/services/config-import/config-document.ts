@@ -161,9 +161,12 @@ export class ConfigReader {
 
   /** A positive integer (counts, sizes, steps); `0` and negatives are refused unless `min` allows them. */
   int(path: string, min = 1): number | undefined {
-    const number = this.num(path)
-    if (number === undefined) return undefined
-    if (!Number.isInteger(number) || number < min) return this.fail([path], min === 1 ? 'must be a positive integer' : `must be an integer of at least ${min}`)
+    const value = this.value(path)
+    if (value === undefined) return undefined
+    const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
+      return this.fail([path], min === 1 ? 'must be a positive integer' : `must be an integer of at least ${min}`)
+    }
     return number
   }
 

@@ -70,18 +70,12 @@ export class ConfigImportService {
     } catch (err) {
       throw this.rename(err, implied, input)
     }
-    // In reading order: the config top to bottom, then the adapter config.
-    const order = (key: string) => (key.startsWith('adapter_config.') ? 1 : 0)
-    const mapped = implied.mapped
-      .map((m, index) => ({ m, index }))
-      .sort((a, b) => order(a.m.key) - order(b.m.key) || (a.m.line ?? Infinity) - (b.m.line ?? Infinity) || a.index - b.index)
-      .map(({ m }) => m)
     return {
       request,
-      mapped,
+      mapped: inReadingOrder(implied.mapped),
       defaults: implied.defaults,
       ignored: readers.flatMap((r) => r.unread()),
-      caveats: implied.caveats,
+      caveats: inReadingOrder(implied.caveats),
       estimate,
     }
   }
@@ -216,6 +210,15 @@ export class ConfigImportService {
     const message = err.status === 400 ? errors.map((e) => `${e.field} ${e.message}`).join('; ') : err.message
     return new AppError(err.code, err.status, message, errors)
   }
+}
+
+/** The config top to bottom, then the adapter config; entries without a line last, as they came. */
+function inReadingOrder<T extends { key: string; line?: number }>(entries: T[]): T[] {
+  const file = (key: string) => (key.startsWith('adapter_config.') ? 1 : 0)
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => file(a.entry.key) - file(b.entry.key) || (a.entry.line ?? Infinity) - (b.entry.line ?? Infinity) || a.index - b.index)
+    .map(({ entry }) => entry)
 }
 
 /** A Hugging Face config.json as the request's inline model (errors name /model/<key>). */
