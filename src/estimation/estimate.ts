@@ -62,8 +62,13 @@ function stepShares(speed: SpeedEstimate): string {
 
 export function estimateCore(input: EstimateInput, fitted: Fitted = FITTED): CoreResult {
   const arch = describeArchitecture(input.model)
-  const plan = planMethod(arch, input.method)
-  const memory = estimateMemory(input, arch, plan, resolveStack(input), fitted)
+  const resolved = resolveStack(input)
+  const planned = planMethod(arch, input.method)
+  // A stack that makes the embedding output require grad runs backward through the frozen layers too.
+  const plan = resolved.inputRequiresGrad && planned.firstBackwardLayer > 0
+    ? { ...planned, firstBackwardLayer: 0, backwardActiveParams: arch.decoderActive }
+    : planned
+  const memory = estimateMemory(input, arch, plan, resolved, fitted)
   const stack = memory.stack
   const fw = stack.framework
   const speed = estimateSpeed(input, arch, plan, memory.detail, stack, fitted)

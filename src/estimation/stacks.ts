@@ -239,6 +239,11 @@ export interface Stack {
   fsdpNoSync: boolean
   /** QLoRA quantises lm_head as well (Lightning's BitsandbytesPrecision replaces every nn.Linear). */
   quantizesHead: boolean
+  /**
+   * With checkpointing the stack makes the embedding output require grad (enable_input_require_grads),
+   * so backward (and recomputation) runs through every layer, frozen ones included.
+   */
+  inputRequiresGrad: boolean
   /** How weights reach the GPU: per tensor (device_map / meta + shard), or the whole model before sharding. */
   loadsFullCopyPerRank: boolean
   defaults: AssumedDefault[]
@@ -543,6 +548,9 @@ export function resolveStack(input: EstimateInput): Stack {
     // Gradient accumulation under FSDP1 no_sync keeps unsharded gradients: Lightning's no_backward_sync,
     // accelerate's accumulate() (sync_each_batch False); torchtune's FSDP2 recipes reduce every micro-step.
     quantizesHead: method.type === 'qlora' && name === 'litgpt',
+    // hiyouga/LLaMA-Factory@v0.9.3:src/llamafactory/model/model_utils/checkpointing.py (enable_input_require_grads
+    // with gradient checkpointing); modelscope/ms-swift@4312aeb2:swift/llm/sft.py likewise.
+    inputRequiresGrad: t.gradientCheckpointing && (name === 'llama-factory' || name === 'ms-swift'),
     fsdpNoSync: hardware.sharding === 'fsdp' && (name === 'litgpt' ? !(ver && atLeast(ver, v('0.5.11'))) : hfBased || name === 'custom'),
     loadsFullCopyPerRank: false,
     defaults,
