@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { estimate, estimateCore } from '../../src/estimation/estimate.ts'
+import { FITTED } from '../../src/estimation/fitted.ts'
 import { input } from './fixtures/engine.ts'
 
-const GIB = 1024 ** 3
 
 describe('memory per GPU, computed by hand', () => {
   it('full fine-tune of Llama-2-7B in pure bf16 with AdamW, 1 × 512 tokens, no checkpointing', () => {
@@ -32,9 +32,9 @@ describe('memory per GPU, computed by hand', () => {
     expect(m.reservedPeakBytes).toBe(10 * P + workspace + 904 * 1024 ** 2)
     expect(m.activationsBytes).toBe(act + workspace + 904 * 1024 ** 2)
     expect(m.adaptersBytes).toBe(0)
-    expect(m.overheadBytes).toBe(GIB) // CUDA context
-    expect(m.totalBytes).toBe(m.reservedPeakBytes + GIB)
-    // 68.3 GB reserved + 1.1 GB = 69.4 GB (64.7 GiB): fits one 80 GiB A100.
+    expect(m.overheadBytes).toBe(FITTED.cudaContextBytes) // CUDA context
+    expect(m.totalBytes).toBe(m.reservedPeakBytes + FITTED.cudaContextBytes)
+    // 68.3 GB reserved + 0.8 GiB = 69.2 GB (64.5 GiB): fits one 80 GiB A100.
     expect(r.memory.fits).toBe(true)
   })
 
