@@ -235,7 +235,7 @@ export function runBlock(script: string, baseUrl: string, env: Record<string, st
   const source = PRELUDE + script.replaceAll(DOCUMENTED_BASE_URL, baseUrl)
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['--noprofile', '--norc', '-c', source], {
-      env: { ...process.env, ...env, DOCS_EXAMPLE_DIR: dir, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
+      env: { ...process.env, BASH_ENV: '', ...env, DOCS_EXAMPLE_DIR: dir, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
     })
