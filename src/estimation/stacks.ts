@@ -97,7 +97,7 @@ const latestOf = (name: Exclude<FrameworkName, 'custom'>) => RELEASES[name][RELE
 
 /** Where a default comes from. */
 const SRC = {
-  contract: 'contract default (shared/design/estimate-contract.md)',
+  contract: 'contract default (docs/estimate-contract.md)',
   tfLoss431: 'huggingface/transformers@07360b6c:src/transformers/models/llama/modeling_llama.py (logits = logits.float() in forward, 4.31-4.45)',
   tfLoss446: 'huggingface/transformers@c1c7e896:src/transformers/loss/loss_utils.py (ForCausalLMLoss upcasts in the loss, 4.46-4.48)',
   tfLoss449: 'huggingface/transformers@8ebe9d71:src/transformers/loss/loss_utils.py (labels padded, no shifted copy, 4.49+)',

@@ -1,4 +1,4 @@
-// POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service.
+// POST /v1/estimates: the contract of docs/estimate-contract.md over the estimate service.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { EstimateRequestRef, EstimateResultRef } from '../contract/shared.schemas.ts'
 import { problemResponses } from '../contract/problem.schema.ts'
