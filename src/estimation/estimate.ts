@@ -18,8 +18,8 @@ import { GIB } from './units.ts'
  * Width of the memory band around the expected peak. Low: torch.compile and a chunked loss cut
  * activations by up to ~45 % (torchtune README, Llama 3.2 3B: 60.0 → 42.9 GiB with the same
  * request); high: activations 25 % above (longer padded batches, eager kernels' temporaries) plus
- * another 5 % of everything allocated for fragmentation worse than the typical slack already in
- * the expected figure.
+ * another 5 % of everything allocated for fragmentation beyond what the allocator model expects
+ * (the leave-one-source-out p90 of reserved memory on variable-length batches, docs/accuracy.md).
  */
 const BAND_ACTIVATION_LOW = 0.45
 const BAND_ACTIVATION_HIGH = 0.25

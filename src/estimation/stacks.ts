@@ -347,7 +347,7 @@ function unslothChunk(month: Version | null): Stack['fusedChunk'] {
 }
 const half = (p: Precision): Dtype => (p.startsWith('fp16') ? 'fp16' : 'bf16')
 
-/** Bytes per token × vocab alive at the peak of transformers' own fp32 loss (docs/stack-profiles.md, "The loss"). */
+/** Bytes per token × vocab alive at the peak of transformers' own fp32 loss (docs/stack-profiles.md). */
 function hfLossBytes(tf: Version | null): Knob<number> {
   if (tf && atLeast(tf, v('4.46')) && !atLeast(tf, v('4.49'))) return k(14, SRC.tfLoss446)
   if (tf && atLeast(tf, v('4.49'))) return k(12, SRC.tfLoss449)
