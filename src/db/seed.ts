@@ -1,5 +1,5 @@
-// Loads the catalog shipped in prisma/seed-data (a copy of shared/reference/catalog-data.json)
-// into the database. Idempotent: missing rows are created, seed-managed rows are refreshed,
+// Loads the catalog shipped in prisma/seed-data (the project's research catalog, every figure with
+// its source) into the database. Idempotent: missing rows are created, seed-managed rows are refreshed,
 // rows an admin changed (managedBy = 'admin') are left alone, prices are append-only.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

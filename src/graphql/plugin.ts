@@ -63,7 +63,7 @@ export async function graphqlPlugin(app: FastifyInstance, { config }: { config: 
     graphiql: false,
     // A document run GRAPHQL_JIT times is compiled with graphql-jit between requests; compiled
     // runs skip graphql-js's walk of the schema, about a third of a GraphQL estimate's CPU time
-    // (README "Performance"). Adaptive mode, because then Mercurius still checks every request's
+    // (docs/performance.md). Adaptive mode, because then Mercurius still checks every request's
     // variables with graphql-js, so errors read the same compiled or not (the numeric `jit`
     // option skips that check on the request that compiles). eluThreshold 1: compile at the first
     // check that finds any idle time in the loop (a busy server still waits on sockets), not only

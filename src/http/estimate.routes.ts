@@ -1,4 +1,4 @@
-// POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service;
+// POST /v1/estimates: the contract of docs/estimate-contract.md over the estimate service;
 // POST /v1/estimates/from-config: a training config (axolotl, LLaMA-Factory, torchtune, TRL) estimated.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ConfigImportRequestSchema, ConfigImportResultSchema } from '../contract/config-import.schemas.ts'
