@@ -1532,7 +1532,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The estimate (shared/design/estimate-contract.md). */
+                /** @description The estimate (docs/estimate-contract.md). */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4752,7 +4752,7 @@ export interface components {
                 column?: number;
             }[];
         };
-        /** @description What to estimate (shared/design/estimate-contract.md). */
+        /** @description What to estimate (docs/estimate-contract.md). */
         EstimateRequest: {
             /** @description A model catalog id or an inline architecture. */
             model: string | {
@@ -4969,7 +4969,7 @@ export interface components {
                 regime?: "instruction" | "continued-pretraining";
             };
         };
-        /** @description The estimate (shared/design/estimate-contract.md). */
+        /** @description The estimate (docs/estimate-contract.md). */
         EstimateResult: {
             parameters: {
                 /** @description All parameters of the model. */
