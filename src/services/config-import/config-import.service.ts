@@ -197,14 +197,17 @@ export class ConfigImportService {
   /** Errors about request fields, named where the caller can fix them: the config key, the override, the body field. */
   private rename(err: unknown, implied: Implied, input: ConfigImportRequest): unknown {
     if (!(err instanceof AppError) || err.errors.length === 0) return err
-    const overridden = new Set(leaves(input.overrides ?? {}))
-    const fromBody = new Set(leaves({ hardware: input.hardware ?? {}, model: input.model === undefined ? {} : { given: true } }))
+    const overridden = leaves(input.overrides ?? {})
+    // A field and a leaf the caller sent overlap when one contains the other (/training ⊃ /training/epochs).
+    const overlaps = (field: string, leaf: string) => field === leaf || field.startsWith(`${leaf}/`) || leaf.startsWith(`${field}/`)
     const errors: FieldError[] = err.errors.map((e) => {
-      if ([...overridden].some((f) => e.field === f || e.field.startsWith(`${f}/`) || f.startsWith(`${e.field}/`))) return { ...e, field: `/overrides${e.field}` }
+      if (overridden.some((leaf) => overlaps(e.field, leaf))) return { ...e, field: `/overrides${e.field}` }
+      // The caller's own model and hardware fields are named as sent.
       if (e.field.startsWith('/model') && input.model !== undefined) return e
       const named = implied.errorFor(e.field, e.message)
       if (named) return named
-      if ([...fromBody].some((f) => f === e.field || f.startsWith(`${e.field}/`))) return e
+      if (e.field.startsWith('/hardware') && leaves({ hardware: input.hardware ?? {} }).some((leaf) => overlaps(e.field, leaf))) return e
+      // A tool default or the stack: the implied request is where it sits.
       return { ...e, field: `/request${e.field}` }
     })
     const message = err.status === 400 ? errors.map((e) => `${e.field} ${e.message}`).join('; ') : err.message
