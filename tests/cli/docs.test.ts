@@ -1,5 +1,5 @@
-// docs/cli.md cannot drift: every `sh cli` block runs (in this process, through the CLI's own
-// entry) and ends with the exit status written under it; one runs through `npx` as a reader would.
+// docs/cli.md and README.md cannot drift: every `sh cli` block runs (in this process, through the
+// CLI's own entry) and ends with the exit status written under it; one runs through `npx` as a reader would.
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -8,14 +8,19 @@ import { expect, test } from 'vitest'
 import { run } from '../../src/cli/main.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-const markdown = readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8')
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8')
+const markdown = read('docs/cli.md')
+const readme = read('README.md')
 
 /** `sh cli` blocks and the `<!-- exit: N -->` after each. */
-const blocks = [...markdown.matchAll(/^```sh cli\n([\s\S]*?)^```\n\s*<!-- exit: (\d) -->/gm)].map((m) => ({ command: m[1]!.trim(), exit: Number(m[2]) }))
+const blocksOf = (text: string) => [...text.matchAll(/^```sh cli\n([\s\S]*?)^```\n\s*<!-- exit: (\d) -->/gm)].map((m) => ({ command: m[1]!.trim(), exit: Number(m[2]) }))
+const blocks = [...blocksOf(markdown), ...blocksOf(readme)]
 
-test('docs/cli.md has its examples marked', () => {
-  expect(blocks.length).toBeGreaterThanOrEqual(7)
-  expect(markdown.match(/^```sh cli$/gm)).toHaveLength(blocks.length)
+test('docs/cli.md and README.md have their examples marked', () => {
+  expect(blocksOf(markdown).length).toBeGreaterThanOrEqual(7)
+  expect(markdown.match(/^```sh cli$/gm)).toHaveLength(blocksOf(markdown).length)
+  expect(blocksOf(readme)).toHaveLength(1)
+  expect(readme.match(/^```sh cli$/gm)).toHaveLength(1)
 })
 
 test.each(blocks.map((b) => [b.command, b] as const))('%s', async (_command, block) => {

@@ -89,9 +89,10 @@ describe('runnable examples', () => {
   })
   afterAll(async () => { await t?.close() })
 
-  it('README.md shows a runnable REST and GraphQL request, and docs/ many more', () => {
+  it('README.md shows a runnable REST and GraphQL request and a config import, and docs/ many more', () => {
     const readme = blocks.filter((block) => block.file === 'README.md')
-    expect(readme.map((block) => /\/graphql\b/.test(block.script))).toEqual([false, true])
+    expect(readme.map((block) => /\/graphql\b/.test(block.script))).toEqual([false, true, false])
+    expect(readme[2]!.script).toContain('/v1/estimates/from-config')
     expect(blocks.length).toBeGreaterThanOrEqual(30)
   })
 
