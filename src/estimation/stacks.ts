@@ -422,7 +422,8 @@ export function resolveStack(input: EstimateInput): Stack {
     else {
       switch (name) {
         case 'hf-trainer': nonQuantized = k('fp32', SRC.peftKbit); break
-        case 'trl': nonQuantized = at('0.27') ? k('fp32', SRC.trlFp32) : at('0.26') ? k(compute, SRC.trlQloraBf16) : k('fp32', SRC.trlKbit); break
+        // With bf16, TRL casts embeddings and lm_head back to bf16 after the kbit preparation and keeps the norms fp32.
+        case 'trl': nonQuantized = at('0.27') ? k('fp32', SRC.trlFp32) : at('0.26') ? k(compute, SRC.trlQloraBf16) : k(mixed ? compute : 'fp32', SRC.trlKbit); break
         case 'axolotl': nonQuantized = k(compute, SRC.axolotlQlora); break
         case 'llama-factory': nonQuantized = k(compute, SRC.lfQlora); break
         case 'ms-swift': nonQuantized = k(compute, SRC.swiftQlora); break
@@ -450,7 +451,10 @@ export function resolveStack(input: EstimateInput): Stack {
 
   // The residual stream carries the dtype of the embedding output and the norm weights.
   const embeddingsDtype = method.type === 'qlora' ? nonQuantized.value : name === 'axolotl' && method.type === 'full' && t.weightsDtype === undefined && t.attention === 'sdpa' && hardware.sharding !== 'fsdp' ? 'fp32' : trainsBase ? trainableDtype : frozen.value
-  const residualDtype: Dtype = bytesOf(embeddingsDtype) === 4 || precision === 'fp32' ? 'fp32' : compute
+  // fp32 norm weights alone make it fp32 too: RMSNorm returns weight × x in the weight's dtype, and
+  // the residual adds that output (TRL ≤ 0.25 keeps the norms fp32 after k-bit preparation).
+  const fp32Norms = method.type === 'qlora' && name === 'trl' && !at('0.26') && method.nonQuantizedDtype === undefined
+  const residualDtype: Dtype = bytesOf(embeddingsDtype) === 4 || precision === 'fp32' || fp32Norms ? 'fp32' : compute
   if (name === 'axolotl' && method.type === 'full' && embeddingsDtype === 'fp32' && t.weightsDtype === undefined) {
     defaults.push({ field: 'training.weightsDtype', value: 'bf16 decoder, fp32 embeddings, norms and lm_head', source: SRC.axolotlUpcast })
   }

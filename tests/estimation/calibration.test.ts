@@ -4,8 +4,12 @@
 // that loses accuracy fails here. Bounds sit just above what the engine achieves; the targets of the
 // stack-profiles work are memory median ≤ 10 % and p90 ≤ 30 %, every stack group of 3+ runs within
 // ±20 % median signed error, tokens/s median ≤ 20 %, and less error than every peer formula.
+import { Value } from 'typebox/value'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { leaveOneSourceOut, loadCases, runCalibration, type CalibrationReport, type LosoReport } from '../../calibration/run.ts'
+import { EstimateRequestSchema } from '../../src/contract/estimate.schemas.ts'
+import { applyDefaults } from '../../src/estimation/defaults.ts'
+import { validateInput } from '../../src/estimation/validate.ts'
 
 let report: CalibrationReport
 let loso: LosoReport
@@ -16,6 +20,14 @@ beforeAll(() => {
 }, 120_000)
 
 describe('calibration against measured runs', () => {
+  it('every case is a request the service accepts as it stands', () => {
+    const refused = loadCases().flatMap((c) => {
+      const problems = [...Value.Errors(EstimateRequestSchema, c.request)].map((e) => e.message)
+      return [...problems, ...validateInput(applyDefaults(c.request)).map((p) => `${p.field} ${p.message}`)].map((p) => `${c.id}: ${p}`)
+    })
+    expect(refused).toEqual([])
+  })
+
   it('runs every case', () => {
     expect(report.cases).toHaveLength(341)
     expect(report.summary.ours!.memory!.n).toBe(334)
