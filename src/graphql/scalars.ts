@@ -15,6 +15,7 @@ import {
 import { ROLES } from '../services/context.ts'
 import { REPORT_GROUPINGS } from '../contract/report.schemas.ts'
 import { SweepRequestSchema } from '../contract/sweep.schemas.ts'
+import { CONFIG_FORMATS } from '../contract/config-import.schemas.ts'
 
 const { Kind, valueFromASTUntyped } = graphql
 
@@ -102,6 +103,7 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   SweepScale: enumOf(SweepRequestSchema.properties.vary.properties.range.properties.scale),
   Role: ROLES,
   ReportGrouping: REPORT_GROUPINGS,
+  ConfigFormat: CONFIG_FORMATS,
 }
 
 /**

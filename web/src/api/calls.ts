@@ -4,16 +4,16 @@ import { api, outcome, type Answer, type Body } from './client.ts'
 import { toGraphqlInput, type Call } from './requests.ts'
 import type { Prepared } from '../ui/call.tsx'
 
-export type Estimate = Answer<'/v1/estimates'>
-export type Sweep = Answer<'/v1/estimates/sweep'>
-export type Comparison = Answer<'/v1/comparisons'>
-export type Recommendation = Answer<'/v1/recommendations'>
-export type Serving = Answer<'/v1/serving'>
-export type Plan = Answer<'/v1/plans'>
-export type Cost = Answer<'/v1/costs'>
+export type Estimate = Answer<'/v1/estimates', 'post'>
+export type Sweep = Answer<'/v1/estimates/sweep', 'post'>
+export type Comparison = Answer<'/v1/comparisons', 'post'>
+export type Recommendation = Answer<'/v1/recommendations', 'post'>
+export type Serving = Answer<'/v1/serving', 'post'>
+export type Plan = Answer<'/v1/plans', 'post'>
+export type Cost = Answer<'/v1/costs', 'post'>
 export type ScenarioPage = Answer<'/v1/scenarios', 'get'>
 export type Scenario = Answer<'/v1/scenarios/{id}', 'get'>
-export type Reprice = Answer<'/v1/scenarios/{id}/reprice'>
+export type Reprice = Answer<'/v1/scenarios/{id}/reprice', 'post'>
 export type Report = Answer<'/v1/reports/costs', 'get'>
 
 const ESTIMATE = `{ parameters { total trainable active trainableShare }
@@ -30,11 +30,11 @@ function post<T>(url: string, body: unknown, graphql: Call['graphql'], run: () =
 }
 
 export const calls = {
-  estimate: (body: Body<'/v1/estimates'>) => post<Estimate>('/v1/estimates', body,
+  estimate: (body: Body<'/v1/estimates', 'post'>) => post<Estimate>('/v1/estimates', body,
     { document: operation('Estimate', 'estimate', 'EstimateInput', ESTIMATE), variables: { input: toGraphqlInput('estimate', body) } },
     () => api.POST('/v1/estimates', { body })),
 
-  sweep: (body: Body<'/v1/estimates/sweep'>) => post<Sweep>('/v1/estimates/sweep', body,
+  sweep: (body: Body<'/v1/estimates/sweep', 'post'>) => post<Sweep>('/v1/estimates/sweep', body,
     {
       document: operation('Sweep', 'estimateSweep', 'SweepInput', `{ field largestFitting
     points { value totalBytes lowBytes highBytes capacityBytes fits tokensPerSecond stepSeconds trainingHours gpuHours costUsd trainableParameters trainableShare forgettingRisk } }`),
@@ -42,7 +42,7 @@ export const calls = {
     },
     () => api.POST('/v1/estimates/sweep', { body })),
 
-  compare: (body: Body<'/v1/comparisons'>) => post<Comparison>('/v1/comparisons', body,
+  compare: (body: Body<'/v1/comparisons', 'post'>) => post<Comparison>('/v1/comparisons', body,
     {
       document: operation('Compare', 'compareMethods', 'ComparisonInput', `{
     rows { method label parameters { total trainable trainableShare } memory { perGpuBytes lowBytes highBytes capacityBytes fits }
@@ -52,7 +52,7 @@ export const calls = {
     },
     () => api.POST('/v1/comparisons', { body })),
 
-  recommend: (body: Body<'/v1/recommendations'>) => post<Recommendation>('/v1/recommendations', body,
+  recommend: (body: Body<'/v1/recommendations', 'post'>) => post<Recommendation>('/v1/recommendations', body,
     {
       document: operation('Recommend', 'recommend', 'RecommendationInput', `{
     recommended { id method rank gpuName gpuCount sharding provider pricingModel costUsd trainingHours quality { expected } risk reasons tradeOffs }
@@ -63,7 +63,7 @@ export const calls = {
     },
     () => api.POST('/v1/recommendations', { body })),
 
-  serving: (body: Body<'/v1/serving'>) => post<Serving>('/v1/serving', body,
+  serving: (body: Body<'/v1/serving', 'post'>) => post<Serving>('/v1/serving', body,
     {
       document: operation('Serving', 'servingPlan', 'ServingInput', `{ baseParams adapterParams baseBytes adapterBytes
     storage { adaptersBytes fullCopiesBytes savingFactor adaptersUsdPerMonth fullCopiesUsdPerMonth }
@@ -72,7 +72,7 @@ export const calls = {
     },
     () => api.POST('/v1/serving', { body })),
 
-  plan: (body: Body<'/v1/plans'>) => post<Plan>('/v1/plans', body,
+  plan: (body: Body<'/v1/plans', 'post'>) => post<Plan>('/v1/plans', body,
     {
       document: operation('Plan', 'trainingPlan', 'TrainingPlanInput', `{
     phases { name method trainingTokens trainableShare peakMemoryBytes fits trainingHours gpuHours costUsd }
@@ -81,7 +81,7 @@ export const calls = {
     },
     () => api.POST('/v1/plans', { body })),
 
-  cost: (body: Body<'/v1/costs'>) => post<Cost>('/v1/costs', body,
+  cost: (body: Body<'/v1/costs', 'post'>) => post<Cost>('/v1/costs', body,
     {
       document: operation('RunCost', 'runCost', 'CostInput', `{ hours gpuHours checkpointBytes
     breakdown { computeUsd storageUsd transferUsd engineeringUsd totalUsd shares { compute storage transfer engineering } }
@@ -90,7 +90,7 @@ export const calls = {
     },
     () => api.POST('/v1/costs', { body })),
 
-  createScenario: (body: Body<'/v1/scenarios'>) => post<Scenario>('/v1/scenarios', body,
+  createScenario: (body: Body<'/v1/scenarios', 'post'>) => post<Scenario>('/v1/scenarios', body,
     {
       document: `mutation Save($input: ScenarioInput!) {\n  createScenario(input: $input) { replayed scenario { id name totalCostUsd gpuHours } }\n}`,
       variables: { input: toGraphqlInput('scenario', body) },

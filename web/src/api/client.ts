@@ -1,29 +1,12 @@
-// The console's only way to the service: openapi-fetch over the paths typed from
-// openapi/openapi.json (the same public REST API any client uses), so the console cannot show a
-// number the API would not give. When clients/typescript/ (the shared typed client) lands, this
-// file becomes an import of it.
-import createClient from 'openapi-fetch'
-import type { components, paths } from './generated/openapi.ts'
+// The console's only way to the service: the project's typed client (clients/typescript/,
+// openapi-fetch over the types generated from openapi/openapi.json), so the console calls the
+// same public REST API any client does and cannot show a number the API would not give.
+import { createEstimatorClient, type Answer, type Body, type EstimateRequest, type EstimateResult, type Problem as ApiProblem } from '../../../clients/typescript/index.ts'
 
-export type { paths }
-export type Schemas = components['schemas']
-export type EstimateRequest = Schemas['EstimateRequest']
-export type EstimateResult = Schemas['EstimateResult']
+export type { Answer, Body, EstimateRequest, EstimateResult }
 
-/** A body of one operation, or its 200 answer, by path (POST unless said). */
-type Op<P extends keyof paths, M extends 'post' | 'get' = 'post'> = NonNullable<paths[P][M]>
-export type Body<P extends keyof paths> = Op<P> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never
-export type Answer<P extends keyof paths, M extends 'post' | 'get' = 'post'> =
-  Op<P, M> extends { responses: { 200: { content: { 'application/json': infer A } } } } ? A
-    : Op<P, M> extends { responses: { 201: { content: { 'application/json': infer A } } } } ? A : never
-
-export interface Problem {
-  status: number
-  code?: string
-  title?: string
-  detail?: string
-  errors?: { field: string; message: string }[]
-}
+/** A problem+json answer, or what the console makes of a failure that has none (status 0: unreachable). */
+export type Problem = Partial<ApiProblem> & { status: number }
 
 export type Outcome<T> = { ok: true; data: T; ms: number } | { ok: false; problem: Problem; ms: number }
 
@@ -35,7 +18,8 @@ export const apiKey = {
   set: (key: string) => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
 }
 
-export const api = createClient<paths>({ baseUrl: location.origin })
+export const api = createEstimatorClient({ baseUrl: location.origin })
+// The key is read at each request: it may be typed in after the page loaded.
 api.use({
   onRequest({ request }) {
     const key = apiKey.get()

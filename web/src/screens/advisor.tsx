@@ -55,7 +55,7 @@ export function AdvisorScreen() {
     maxRisk: n('maxRisk'),
     tasks: n('tasks'),
     limit: n('limit'),
-  }) as Body<'/v1/recommendations'>
+  }) as Body<'/v1/recommendations', 'post'>
   const preparation = ready({ ...problems, ...checkBody(RULES.recommendation, body) }, calls.recommend(body))
   const { shown, loading } = useAutoCall(preparation, 400)
   const errors = formErrors(preparation, shown, KEYS, [], modelAliases(params.modelSource))

@@ -27,7 +27,7 @@ const KEYS = Object.keys(DEFAULTS)
 const RANKS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 const WIDTH_FACTORS = [0.25, 0.5, 1, 2, 4]
 
-function comparisonOf(params: Params): { body: Body<'/v1/comparisons'>; problems: Record<string, string> } {
+function comparisonOf(params: Params): { body: Body<'/v1/comparisons', 'post'>; problems: Record<string, string> } {
   const { body: estimate, problems } = estimateRequestOf(params)
   const n = (key: string) => numberIn(params, key, problems)
   const targets = listIn(params, 'lora.targetModules')
@@ -40,7 +40,7 @@ function comparisonOf(params: Params): { body: Body<'/v1/comparisons'>; problems
     lora: { rank: n('lora.rank'), targetModules: targets.length ? targets : undefined },
     freeze: { strategy: params['freeze.strategy'] || undefined, trainableLayers: n('freeze.trainableLayers') },
     qlora: { quantization: params['qlora.quantization'] || undefined },
-  }) as Body<'/v1/comparisons'>
+  }) as Body<'/v1/comparisons', 'post'>
   return { body, problems: { ...problems, ...checkBody(RULES.comparison, body) } }
 }
 
@@ -70,7 +70,7 @@ export function CompareScreen() {
   // fine-tuning's against the width (headDim left to follow the width: every projection scales).
   const { body: estimate } = estimateRequestOf(params)
   const targets = listIn(params, 'lora.targetModules')
-  type Method = Body<'/v1/estimates'>['method']
+  type Method = Body<'/v1/estimates', 'post'>['method']
   const lora = compact({ type: 'lora', targetModules: targets.length ? targets : undefined }) as Method
   const ranks = useAutoCall(ready(built.problems, calls.sweep({ request: { ...estimate, method: lora }, vary: { field: 'method.rank', values: RANKS } })))
   const model = inlineModel(params, catalog)
@@ -78,11 +78,11 @@ export function CompareScreen() {
   const heads = Number(model?.numAttentionHeads ?? 1)
   const widths = [...new Set(WIDTH_FACTORS.map((f) => Math.max(heads, Math.round((d * f) / heads) * heads)))]
   const widthBody = (method: Method) => ({
-    request: { ...estimate, model: { ...model, headDim: undefined } as Body<'/v1/estimates'>['model'], method },
+    request: { ...estimate, model: { ...model, headDim: undefined } as Body<'/v1/estimates', 'post'>['model'], method },
     vary: { field: 'model.hiddenSize', values: widths },
   })
   const widthPrep = (method: Method): Preparation<Sweep> => (model && d > 0
-    ? ready(built.problems, calls.sweep(compact(widthBody(method)) as Body<'/v1/estimates/sweep'>))
+    ? ready(built.problems, calls.sweep(compact(widthBody(method)) as Body<'/v1/estimates/sweep', 'post'>))
     : { problems: { model: 'no architecture yet' } })
   const widthLora = useAutoCall(widthPrep(lora))
   const widthFull = useAutoCall(widthPrep({ type: 'full' }))

@@ -42,7 +42,7 @@ export function CostScreen() {
     egressBytes: n('egressBytes'),
     engineeringHours: n('engineeringHours'),
     rates: { storageUsdPerGbMonth: n('rates.storageUsdPerGbMonth'), egressUsdPerGb: n('rates.egressUsdPerGb'), engineeringUsdPerHour: n('rates.engineeringUsdPerHour') },
-  }) as Body<'/v1/costs'>
+  }) as Body<'/v1/costs', 'post'>
   const preparation = ready({ ...problems, ...checkBody(RULES.cost, body) }, calls.cost(body))
   const { shown, loading } = useAutoCall(preparation)
   const errors = formErrors(preparation, shown, KEYS, ['request'], modelAliases(params.modelSource))

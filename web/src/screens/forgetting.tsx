@@ -75,7 +75,7 @@ export function ForgettingScreen() {
   const slots = ['baseline', 'l2', 'freeze', 'rank', 'replay', 'all'].map((id) => curves.find((c) => c.id === id))
   const runs = slots.map((curve) => {
     if (!curve) return { curve, preparation: { problems: { off: 'off' } } as Preparation<Sweep> }
-    const body = { request: curve.patch(request), vary: { field: 'training.datasetTokens', values } } as Body<'/v1/estimates/sweep'>
+    const body = { request: curve.patch(request), vary: { field: 'training.datasetTokens', values } } as Body<'/v1/estimates/sweep', 'post'>
     const own = { ...problems, ...checkBody(RULES.sweep, body) }
     return { curve, preparation: ready(own, calls.sweep(body)) }
   })

@@ -46,7 +46,7 @@ export function FreezeScreen() {
   const layers = params.modelSource === 'config'
     ? (() => { try { return Number(modelFromConfig(params.modelConfig ?? '').numLayers) || 0 } catch { return 0 } })()
     : catalog?.models.find((m) => m.id === params.model)?.numLayers ?? 0
-  const sweepBody = { request: { ...body, method: { type: 'freeze' as const, trainableLayers: 1 } }, vary: { field: 'method.trainableLayers', values: Array.from({ length: layers }, (_, i) => i + 1) } } as Body<'/v1/estimates/sweep'>
+  const sweepBody = { request: { ...body, method: { type: 'freeze' as const, trainableLayers: 1 } }, vary: { field: 'method.trainableLayers', values: Array.from({ length: layers }, (_, i) => i + 1) } } as Body<'/v1/estimates/sweep', 'post'>
   const curve = useAutoCall(layers > 0 ? ready(problems, calls.sweep(sweepBody)) : { problems: { model: 'no layer count yet' } })
 
   const errors = formErrors(preparation, pick.shown, KEYS, [], modelAliases(params.modelSource))

@@ -44,7 +44,7 @@ export function ServingScreen() {
     gpu: params['hardware.gpu'],
     residentAdapters: n('residentAdapters', servingProblems),
     ensembleSize: n('ensembleSize', servingProblems),
-  }) as Body<'/v1/serving'>
+  }) as Body<'/v1/serving', 'post'>
   const servingPrep = ready({ ...servingProblems, ...checkBody(RULES.serving, servingBody) }, calls.serving(servingBody))
   const serving = useAutoCall(servingPrep)
 
@@ -57,7 +57,7 @@ export function ServingScreen() {
       loraShare: n('options.loraShare', planProblems), rank: n('options.rank', planProblems), stages: n('options.stages', planProblems),
       lowRank: n('options.lowRank', planProblems), highRank: n('options.highRank', planProblems),
     },
-  }) as Body<'/v1/plans'>
+  }) as Body<'/v1/plans', 'post'>
   const planPrep = ready({ ...planProblems, ...checkBody(RULES.plan, planBody) }, calls.plan(planBody))
   const plan = useAutoCall(planPrep)
 

@@ -34,7 +34,7 @@ export function SweepsScreen() {
   const body = {
     request: built.body,
     vary: { field: params['vary.field'] ?? '', range: { from: n('vary.range.from'), to: n('vary.range.to'), steps: n('vary.range.steps'), scale: params['vary.range.scale'] || undefined } },
-  } as Body<'/v1/estimates/sweep'>
+  } as Body<'/v1/estimates/sweep', 'post'>
   Object.assign(problems, checkBody(RULES.sweep, body))
   const preparation = ready(problems, calls.sweep(body))
   const { shown, loading } = useAutoCall(preparation)
