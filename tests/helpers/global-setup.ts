@@ -58,7 +58,8 @@ function buildConsoleIfStale(): void {
   const built = path.join(ROOT, 'web/dist/index.html')
   const sources = Math.max(newest(path.join(ROOT, 'web/src')), statSync(path.join(ROOT, 'openapi/openapi.json')).mtimeMs)
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return
-  execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, stdio: 'inherit' })
+  // Vitest sets NODE_ENV=test, which Vite would build with (libraries' development branches kept).
+  execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
 }
 
 export default async function globalSetup(project: TestProject): Promise<() => void> {
