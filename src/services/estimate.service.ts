@@ -3,6 +3,7 @@
 // effect now, applies the documented defaults, runs the pure engine, and records which prices
 // were used. Inline model and GPU specs with an explicit price never touch the database.
 import { modelSpecFromHfConfig } from '../estimation/architecture.ts'
+import type { CostReportInput } from '../estimation/cost.ts'
 import { applyDefaults } from '../estimation/defaults.ts'
 import { estimate as runEngine } from '../estimation/estimate.ts'
 import { validateInput } from '../estimation/validate.ts'
@@ -381,6 +382,22 @@ function priceIn(catalog: CatalogView | null, requested: EstimateRequest['pricin
       effectiveFrom: cheapest.effectiveFrom.toISOString(),
     },
     listUsdPerGpuHour: list?.usdPerGpuHour ?? null,
+  }
+}
+
+/**
+ * What the cost model (src/estimation/cost.ts costReport) needs of a resolved estimate: the
+ * method and parameter counts that size checkpoints, the epochs that count them, the GPU-hours
+ * and the price to charge them at. Scenarios' total cost and POST /v1/costs both start here.
+ */
+export function costInputOf(resolved: ResolvedEstimate, result: { parameters: { total: number; trainable: number } }, gpuHours: number, usdPerGpuHour: number): CostReportInput {
+  return {
+    method: resolved.input.method.type,
+    totalParams: result.parameters.total,
+    trainableParams: result.parameters.trainable,
+    gpuHours,
+    usdPerGpuHour,
+    epochs: resolved.input.training.epochs,
   }
 }
 

@@ -22,7 +22,7 @@ import { inlineAdvisor, type AdvisorRunner } from './advisor-pool.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import type { CatalogService } from './catalog.service.ts'
 import type { ServiceContext } from './context.ts'
-import { architectureErrors, engineErrors, gpuSpecOf, semanticErrors, type EstimateService } from './estimate.service.ts'
+import { architectureErrors, costInputOf, engineErrors, gpuSpecOf, semanticErrors, type EstimateService } from './estimate.service.ts'
 import { validator } from './validation.ts'
 
 export type {
@@ -202,14 +202,9 @@ export class PlanningService {
     }))
     const price = resolved.pricesUsed[0]
     const report = costReport({
-      method: resolved.input.method.type,
-      totalParams: result.parameters.total,
-      trainableParams: result.parameters.trainable,
-      gpuHours,
-      ...(gpuId !== null ? { gpuId, offers } : {}),
       // The price the estimate resolved (explicit, or the cheapest catalog match); unpriced stays unpriced.
-      usdPerGpuHour: price?.usdPerGpuHour ?? 0,
-      epochs: resolved.input.training.epochs,
+      ...costInputOf(resolved, result, gpuHours, price?.usdPerGpuHour ?? 0),
+      ...(gpuId !== null ? { gpuId, offers } : {}),
       ...(body.checkpoints ? { checkpoints: body.checkpoints } : {}),
       ...(body.egressBytes !== undefined ? { egressBytes: body.egressBytes } : {}),
       ...(body.engineeringHours !== undefined ? { engineeringHours: body.engineeringHours } : {}),

@@ -11,7 +11,7 @@ import {
 } from '../contract/scenario.schemas.ts'
 import type { AccessPolicy } from './auth.service.ts'
 import { actorLabel, type Actor, type ServiceContext } from './context.ts'
-import type { EstimateRequest, EstimateResponse, EstimateService, ResolvedEstimate } from './estimate.service.ts'
+import { costInputOf, type EstimateRequest, type EstimateResponse, type EstimateService, type ResolvedEstimate } from './estimate.service.ts'
 import { validator } from './validation.ts'
 import { requireVersion, staleVersion } from './versioning.ts'
 
@@ -51,14 +51,7 @@ function costColumns(resolved: ResolvedEstimate, result: EstimateResponse) {
   const computeCostUsd = result.cost.totalUsd ?? 0
   // Compute plus checkpoint storage and transfer (src/estimation/cost.ts); compute alone when unpriced.
   const totalCostUsd = price !== null && gpuHours > 0
-    ? costReport({
-      method: resolved.input.method.type,
-      totalParams: result.parameters.total,
-      trainableParams: result.parameters.trainable,
-      gpuHours,
-      usdPerGpuHour: price,
-      epochs: resolved.input.training.epochs,
-    }).breakdown.totalUsd
+    ? costReport(costInputOf(resolved, result, gpuHours, price)).breakdown.totalUsd
     : computeCostUsd
   const listCostUsd = resolved.listUsdPerGpuHour === null ? null : gpuHours * resolved.listUsdPerGpuHour
   return { gpuHours, computeCostUsd, totalCostUsd, listCostUsd }
