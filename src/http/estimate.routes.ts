@@ -5,6 +5,7 @@ import { problemResponses } from '../contract/problem.schema.ts'
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/estimates', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Estimate a fine-tuning run',
