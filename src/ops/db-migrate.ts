@@ -3,7 +3,7 @@
 import { loadConfig } from '../config.ts'
 import { createDb } from '../db/client.ts'
 import { migrate } from '../db/migrator.ts'
-import { pgliteDirOf } from '../plugins/database.plugin.ts'
+import { pgliteDirOf } from '../plugins/database-options.ts'
 
 const config = loadConfig(process.env)
 const db = await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })
