@@ -1,8 +1,7 @@
 // `npm run build:server` (also run by `npm run build` and `prepare`): compiles src/ to dist/ with
 // tsconfig.build.json, then copies what the modules read beside themselves at run time (the
-// GraphQL SDL under src/graphql/schema, any other non-TypeScript file under src/). dist/ is wiped
-// first, so a deleted source leaves no stale module behind. prisma/ stays where it is: dist/db/
-// sits as deep as src/db/, so '../../prisma' reaches it from both.
+// GraphQL SDL under src/graphql/schema, any other non-TypeScript file under src/). prisma/ stays
+// where it is: dist/db/ sits as deep as src/db/, so '../../prisma' reaches it from both.
 //
 // TypeBox is then bundled into dist/vendor/typebox/ (one module per entry the service imports,
 // shared code in chunks, so there is still one TypeBox) and the compiled modules import it from
@@ -35,13 +34,18 @@ try {
   process.exit(1)
 }
 
-rmSync(dist, { recursive: true, force: true })
+// What this build makes (the tree of src/ but the CLI, and vendor/) goes first, so a deleted source
+// leaves no stale module; what other build steps put beside it (dist/cli, a web build) stays.
+const owned = new Set([...readdirSync(src).filter((name) => name !== 'cli').map((name) => name.replace(/\.ts$/, '')), 'vendor'])
+for (const name of mtime(dist) ? readdirSync(dist) : []) {
+  if (owned.has(name.replace(/\.js(\.map)?$/, ''))) rmSync(path.join(dist, name), { recursive: true, force: true })
+}
 const compiled = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root })
 if (compiled.status !== 0) process.exit(compiled.status ?? 1)
 
 let assets = 0
 for (const entry of files(src)) {
-  if (entry.name.endsWith('.ts')) continue
+  if (entry.name.endsWith('.ts') || path.relative(src, entry.parentPath).split(path.sep)[0] === 'cli') continue
   const from = path.join(entry.parentPath, entry.name)
   cpSync(from, path.join(dist, path.relative(src, from)))
   assets++

@@ -1,7 +1,7 @@
 // Prints the "real-world cost comparison" table (Llama-2 7B/13B/70B × full / layer freezing /
 // LoRA r=32) computed from first principles by the engine, for a stated dataset.
 // Usage: npx tsx scripts/cost-table.ts [--tokens 100000000] [--epochs 3] [--seq 2048] [--json]
-// Models, GPU and prices come from prisma/seed-data/catalog.json (copied from shared/reference).
+// Models, GPU and prices come from prisma/seed-data/catalog.json (the seeded catalog, each figure with its source).
 
 import { readFileSync } from 'node:fs'
 import path from 'node:path'

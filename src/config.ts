@@ -45,7 +45,7 @@ export const ConfigSchema = Type.Object({
   METRICS_ENABLED: Type.Boolean({ default: true, description: 'serve Prometheus metrics at /metrics' }),
   // Recommendation searches off the main thread (src/services/advisor-pool.ts). At most 64 threads:
   // more threads than cores only add memory (~40 MiB each). Queue of 64: one busy worker got through
-  // 26–46 searches/s in the 50-connection bench (README, Performance), so a full queue waits ~1.5–2.5 s,
+  // 26–46 searches/s in the 50-connection bench (docs/performance.md), so a full queue waits ~1.5–2.5 s,
   // well inside HANDLER_TIMEOUT_MS, and that bench's 50 connections are queued rather than refused.
   ADVISOR_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, description: 'worker threads for recommendation searches; 0 = on the main thread; unset = CPUs − 1, at least 1, at most 4' })),
   ADVISOR_QUEUE_MAX: Type.Integer({ minimum: 0, default: 64, description: 'recommendation searches waiting for a worker before more are refused (503 OVERLOADED)' }),

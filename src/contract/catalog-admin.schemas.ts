@@ -23,6 +23,10 @@ export const ModelWriteSchema = Type.Object({
   name: text(200, 'Display name, e.g. "Llama-3.1-8B".'),
   family: text(60, 'Architecture (config.json model_type), e.g. llama, qwen2, mixtral.'),
   hfId: optionalText(200, 'Hugging Face repository id.'),
+  aliases: Type.Optional(Type.Array(text(200, 'A Hugging Face repository id.'), {
+    maxItems: 50, uniqueItems: true,
+    description: 'Other Hugging Face repository ids with this architecture; config import resolves them to this model. Default: [].',
+  })),
   license: optionalText(100, 'License tag of the model card.'),
   hiddenSize: int(1, 262_144, 'config.json hidden_size.'),
   intermediateSize: int(1, 1_048_576, 'config.json intermediate_size.'),

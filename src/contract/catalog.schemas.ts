@@ -19,6 +19,7 @@ export const ModelSchema = Type.Object({
   id: Type.String({ description: 'Slug of the name, e.g. "llama-3.1-8b".' }),
   name: Type.String(),
   hfId: nullable(Type.String({ description: 'Hugging Face repository id.' })),
+  aliases: Type.Array(Type.String(), { description: 'Other Hugging Face repository ids with this architecture (instruct/chat/base checkpoints, earlier names); a training config naming any of them, or hfId, resolves to this model.' }),
   family: Type.String({ description: 'Architecture (config.json model_type), e.g. llama, qwen2, mixtral.' }),
   license: nullable(Type.String({ description: 'License tag of the Hugging Face model card.' })),
   hiddenSize: Type.Integer(),

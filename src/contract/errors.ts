@@ -5,6 +5,9 @@ export interface FieldError {
   /** JSON pointer into the request, e.g. `/training/sequenceLength`. */
   field: string
   message: string
+  /** Where the failing key sits in a text the request carried (a training config): 1-based line and column. */
+  line?: number
+  column?: number
 }
 
 export class AppError extends Error {

@@ -1,4 +1,4 @@
-// TypeBox schemas of POST /v1/estimates, field for field as shared/design/estimate-contract.md fixes
+// TypeBox schemas of POST /v1/estimates, field for field as docs/estimate-contract.md fixes
 // them. Defaults are documented here and applied by the engine's applyDefaults (one source), so
 // GraphQL, which bypasses these schemas, gets the same defaults.
 import { Type, type Static, type TSchema } from 'typebox'
@@ -143,7 +143,7 @@ export const EstimateRequestSchema = Type.Object({
   hardware: HardwareSchema,
   pricing: Type.Optional(PricingSchema),
   forgetting: Type.Optional(ForgettingSpecSchema),
-}, { additionalProperties: false, description: 'What to estimate (shared/design/estimate-contract.md).' })
+}, { additionalProperties: false, description: 'What to estimate (docs/estimate-contract.md).' })
 
 export type EstimateRequest = Static<typeof EstimateRequestSchema>
 export type ModelSpecBody = Static<typeof ModelSpecSchema>
@@ -263,6 +263,6 @@ export const EstimateResultSchema = Type.Object({
     gpuId: orNull(Type.String(), 'Catalog id of the GPU, null for inline specs.'),
     gpuName: Type.String({ description: 'Name of the GPU.' }),
   }, { description: 'What the catalog ids resolved to.' }),
-}, { description: 'The estimate (shared/design/estimate-contract.md).' })
+}, { description: 'The estimate (docs/estimate-contract.md).' })
 
 export type EstimateResponse = Static<typeof EstimateResultSchema>

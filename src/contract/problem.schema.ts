@@ -11,8 +11,10 @@ export const ProblemSchema = Type.Object(
     instance: Type.String({ description: 'The request path that failed.' }),
     errors: Type.Array(
       Type.Object({
-        field: Type.String({ description: 'JSON pointer to the failing field, e.g. /training/sequenceLength.' }),
+        field: Type.String({ description: 'JSON pointer to the failing field, e.g. /training/sequenceLength; inside a config the request carried, /config/<key path>.' }),
         message: Type.String(),
+        line: Type.Optional(Type.Integer({ description: 'Line of the failing key in the config text (1-based).' })),
+        column: Type.Optional(Type.Integer({ description: 'Column of the failing key in the config text (1-based).' })),
       }),
     ),
   },

@@ -5,6 +5,8 @@ export interface ModelRecord {
   id: string
   name: string
   hfId: string | null
+  /** Other Hugging Face repository ids with this architecture (config import resolves them). */
+  aliases: string[]
   family: string
   license: string | null
   hiddenSize: number

@@ -1,5 +1,5 @@
-// Loads the catalog shipped in prisma/seed-data (a copy of shared/reference/catalog-data.json)
-// into the database. Idempotent: missing rows are created, seed-managed rows are refreshed,
+// Loads the catalog shipped in prisma/seed-data (the project's research catalog, every figure with
+// its source) into the database. Idempotent: missing rows are created, seed-managed rows are refreshed,
 // rows an admin changed (managedBy = 'admin') are left alone, prices are append-only.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -70,6 +70,12 @@ export interface Catalog {
 
 export function loadCatalog(): Catalog {
   return JSON.parse(readFileSync(fileURLToPath(new URL('catalog.json', SEED_DIR)), 'utf8')) as Catalog
+}
+
+/** Other repository ids of each catalog model, keyed by its hf_id (prisma/seed-data/model-aliases.json says where they come from). */
+function loadAliases(): Record<string, string[]> {
+  const file = JSON.parse(readFileSync(fileURLToPath(new URL('model-aliases.json', SEED_DIR)), 'utf8'))
+  return (file as { aliases: Record<string, string[]> }).aliases
 }
 
 function loadLicenses(): Record<string, string> {
@@ -155,13 +161,14 @@ const MODEL_COLUMNS = new Set([
   'source', 'notes',
 ])
 
-export function modelRows(catalog: Catalog, licenses = loadLicenses()): Prisma.LlmModelCreateManyInput[] {
+export function modelRows(catalog: Catalog, licenses = loadLicenses(), aliases = loadAliases()): Prisma.LlmModelCreateManyInput[] {
   return catalog.models.map((m) => {
     const extra = Object.fromEntries(Object.entries(m).filter(([key, value]) => !MODEL_COLUMNS.has(key) && value !== null))
     return {
       id: slugify(m.name),
       name: m.name,
       hfId: m.hf_id,
+      aliases: (m.hf_id && aliases[m.hf_id]) || [],
       family: m.arch,
       license: (m.hf_id && licenses[m.hf_id]) || null,
       hiddenSize: m.hidden_size,

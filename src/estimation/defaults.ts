@@ -20,7 +20,7 @@ export interface EstimateDraft {
 export const DEFAULT_RANK = 16
 export const DEFAULT_TARGETS = ['q_proj', 'v_proj'] as const
 
-const CONTRACT = 'contract default (shared/design/estimate-contract.md)'
+const CONTRACT = 'contract default (docs/estimate-contract.md)'
 
 export function applyDefaults(d: EstimateDraft): EstimateInput {
   const defaults: AssumedDefault[] = []

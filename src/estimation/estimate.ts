@@ -9,7 +9,8 @@ import { ASSUMED_NETWORK_GBPS, ASSUMED_NVLINK_GBPS, GPUS_PER_NODE, crossesNodes,
 import { estimateMemory, type MemoryEstimate } from './memory.ts'
 import { planMethod, type TrainingPlan } from './methods.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
-import { FRAMEWORK_RANGES, atLeast, parseVersion } from './stacks.ts'
+import { FITTED, type Fitted } from './fitted.ts'
+import { newerThanProfile, resolveStack } from './stacks.ts'
 import type { EstimateAssumptions, EstimateInput, EstimateResult, LossImplementation, Warning } from './types.ts'
 import { GIB } from './units.ts'
 
@@ -17,8 +18,8 @@ import { GIB } from './units.ts'
  * Width of the memory band around the expected peak. Low: torch.compile and a chunked loss cut
  * activations by up to ~45 % (torchtune README, Llama 3.2 3B: 60.0 → 42.9 GiB with the same
  * request); high: activations 25 % above (longer padded batches, eager kernels' temporaries) plus
- * another 5 % of everything allocated for fragmentation worse than the typical slack already in
- * the expected figure.
+ * another 5 % of everything allocated for fragmentation beyond what the allocator model expects
+ * (the leave-one-source-out p90 of reserved memory on variable-length batches, docs/accuracy.md).
  */
 const BAND_ACTIVATION_LOW = 0.45
 const BAND_ACTIVATION_HIGH = 0.25
@@ -59,13 +60,18 @@ function stepShares(speed: SpeedEstimate): string {
   return parts.join(', ')
 }
 
-export function estimateCore(input: EstimateInput): CoreResult {
+export function estimateCore(input: EstimateInput, fitted: Fitted = FITTED): CoreResult {
   const arch = describeArchitecture(input.model)
-  const plan = planMethod(arch, input.method)
-  const memory = estimateMemory(input, arch, plan)
+  const resolved = resolveStack(input)
+  const planned = planMethod(arch, input.method)
+  // A stack that makes the embedding output require grad runs backward through the frozen layers too.
+  const plan = resolved.inputRequiresGrad && planned.firstBackwardLayer > 0
+    ? { ...planned, firstBackwardLayer: 0, backwardActiveParams: arch.decoderActive }
+    : planned
+  const memory = estimateMemory(input, arch, plan, resolved, fitted)
   const stack = memory.stack
   const fw = stack.framework
-  const speed = estimateSpeed(input, arch, plan, memory.detail, stack)
+  const speed = estimateSpeed(input, arch, plan, memory.detail, stack, fitted)
   const { training: t, hardware: hw, method } = input
   const perGpu = memory.perGpu
   const capacity = Math.round(hw.gpu.memoryGiB * GIB)
@@ -119,9 +125,9 @@ export function estimateCore(input: EstimateInput): CoreResult {
   if (hw.offload !== 'none' && speed.breakdown.optimizer > 0.3 * speed.stepSeconds) {
     warnings.push({ code: 'OFFLOAD_BOUND', message: `the CPU optimizer step takes ${Math.round((100 * speed.breakdown.optimizer) / speed.stepSeconds)} % of step time; raise gradient accumulation` })
   }
-  const latest = fw.name === 'custom' ? null : FRAMEWORK_RANGES[fw.name].latest
-  if (latest !== null && fw.version !== null && fw.version !== latest && atLeast(parseVersion(fw.version) ?? [0], parseVersion(latest)!)) {
-    warnings.push({ code: 'FRAMEWORK_VERSION_NEWER', message: `${fw.name} ${fw.version} is newer than the releases its profile covers; the ${latest} profile is used` })
+  const newest = newerThanProfile(t.framework)
+  if (newest !== null) {
+    warnings.push({ code: 'FRAMEWORK_VERSION_NEWER', message: `${fw.name} ${fw.version} is newer than the releases its profile covers; the ${newest} profile is used` })
   }
   if (memory.pagedBytes > 0) {
     warnings.push({ code: 'PAGED_OPTIMIZER', message: `${(memory.pagedBytes / GIB).toFixed(2)} GiB of optimizer state are in bitsandbytes' paged (managed) memory: counted in totalBytes, outside max_memory_allocated/reserved, and paged to the host when the GPU runs short` })
@@ -194,8 +200,8 @@ export function estimateCore(input: EstimateInput): CoreResult {
   }
 }
 
-export function estimate(input: EstimateInput): EstimateResult {
-  const core = estimateCore(input)
+export function estimate(input: EstimateInput, fitted: Fitted = FITTED): EstimateResult {
+  const core = estimateCore(input, fitted)
   // Fields listed one by one: a rest/spread copy of the core result costs more than the physics.
   return {
     parameters: core.parameters,

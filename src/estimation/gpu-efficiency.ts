@@ -1,16 +1,9 @@
-// What a GPU achieves in practice, as opposed to its datasheet peak. Every constant here was
-// fitted on shared/reference/calibration-cases.json by `npm run calibrate` (see
-// README.md "Constants and where they come from" for the fit) within the physically plausible range stated next
-// to it; none depends on a model name or a case.
+// What a GPU achieves in practice, as opposed to its datasheet peak. Each constant sits within the
+// physically plausible range stated next to it (set when the engine was first calibrated on
+// shared/reference/calibration-cases.json); the two still refitted on every source are in
+// fitted.ts. None depends on a model name or a case.
 
 import type { GpuSpec, HardwareSpec, Precision } from './types.ts'
-
-/**
- * Fraction of the dense tensor-core peak that large bf16 GEMMs reach in training (cuBLAS on
- * A100/H100 reaches 70–85 % on square GEMMs; llm-analysis README: "up to 0.5" end-to-end MFU for
- * large-scale training, which also pays for the non-GEMM work modelled separately in speed.ts).
- */
-export const GEMM_EFFICIENCY = 0.72
 
 /**
  * Non-matmul work (norms, RoPE, SiLU, residual adds, softmax statistics) is memory-bound: each
@@ -27,12 +20,6 @@ export const BANDWIDTH_EFFICIENCY = 0.85
  * bounds small micro-batches, where the GPU waits for Python.
  */
 export const KERNEL_LAUNCH_SECONDS = 12e-6
-
-/**
- * Host work per micro-step outside the layers: the training loop, data loader, loss and logits
- * kernels, autograd engine start-up (HF Trainer/torchtune loops spend ~10–30 ms per step).
- */
-export const MICRO_STEP_SECONDS = 0.01
 
 /** Kernels one Llama-style decoder layer launches in a forward pass (2 norms × 6, 4 linears, RoPE ≈ 10, attention, SiLU/mul, 2 adds). */
 export const KERNELS_PER_LAYER_FORWARD = 32

@@ -6,6 +6,7 @@
 
 import type { Architecture } from './architecture.ts'
 import type { TrainingPlan } from './methods.ts'
+import { FITTED, type Fitted } from './fitted.ts'
 import { dtypeBytes, isDeepSpeed, resolveStack, type Stack } from './stacks.ts'
 import type { EstimateInput, GpuSpec, MemoryBreakdown, Precision } from './types.ts'
 
@@ -39,13 +40,6 @@ export function optimizerBytesPerParam(optimizer: EstimateInput['training']['opt
 }
 
 /**
- * Outside PyTorch's allocator: the CUDA context with the kernel images of PyTorch, cuBLAS and
- * cuDNN. Peers assume 650 MB (gpu_poor) to 1.4 GB (Unsloth Studio, "calibrated on RTX 5070 Ti")
- * (estimation-formulas.md, conventions); fitted to 1 GiB on the device-total cases of
- * calibration/cases.json (Qwen profile, A100, CUDA 11.8).
- */
-export const CUDA_CONTEXT_BYTES = 1024 * MIB
-/**
  * NCCL communicator buffers: NCCL_BUFFSIZE = 4 MiB per channel and peer for each of the 3 protocols;
  * a ring over NVLink/PCIe opens ~16 channels with 2 peers → 4 MiB × 16 × 2 × 3 ≈ 384 MiB.
  */
@@ -73,15 +67,6 @@ const DEEPSPEED_MAX_LIVE_PARAMETERS = 1e9
 const LARGE_REQUEST = 10 * MIB
 const ROUNDING_RESERVED = 1 * MIB
 const ROUNDING_ALLOCATED = 0.25 * MIB
-/**
- * Variable batch shapes: the step with the longest batch needs blocks larger than any cached one,
- * so its sequence-sized tensors get new segments while the previous longest step's blocks stay
- * cached (reserved shrinks only on a failed cudaMalloc or empty_cache). Those cached blocks serve
- * the smaller requests of the new step once split, which recovers about half of them: the tensors
- * of one layer come in a few widths (h, kv, I, V) and a block of a wider class can hold a narrower
- * one. Expandable segments (mapped in 2/20 MiB pages) leave none of it.
- */
-const VARIABLE_SHAPE_RETAINED = 0.5
 
 /** torchtune CEWithChunkedOutputLoss `num_output_chunks` default. */
 const LOSS_CHUNKS = 8
@@ -92,9 +77,6 @@ const LOSS_CHUNKS = 8
 export const OFFLOAD_LAYERS_IN_FLIGHT = 2
 /** TRL chunked_nll: 256-token chunks (huggingface/trl@v1.4.0:trl/trainer/sft_trainer.py:72). */
 const TRL_NLL_CHUNK = 256
-/** Unsloth's fused CE sizes a chunk to half the free memory, capped at 4 GB from unsloth-zoo@d9fe1f43 (2026-07-06). */
-const UNSLOTH_CHUNK_SHARE = 0.5
-const UNSLOTH_CHUNK_CAP = 4e9
 
 export { isDeepSpeed }
 
@@ -122,6 +104,9 @@ export function lossBytesPerVocab(input: EstimateInput, stack: Stack = resolveSt
     if (!stack.chunkUpcast) return 2 * b
     return b + (t.compile ? 0 : 4) + (b < 4 ? 4 / LOSS_CHUNKS : 0)
   }
+  // Unsloth's Triton kernel runs outside autocast and writes the gradient into the logits buffer:
+  // the 16-bit logits and one 16-bit temporary.
+  if (loss === 'half' && stack.framework.name === 'unsloth') return 2 * b
   if (loss === 'half' && !stack.autocast) return 3 * b
   if (b === 4) return 12
   return stack.framework.name === 'custom' ? 2 * b + 8 : stack.fp32LossBytesPerVocab
@@ -143,8 +128,12 @@ function fusedLossTransient(input: EstimateInput, a: Architecture, stack: Stack,
     case 'cut-cross-entropy': return 0
     // TRL chunked_nll: 256 tokens of fp32 logits, log-softmax and gradient, and an fp32 copy of lm_head per chunk.
     case 'trl-chunked-nll': return Math.min(tokens, TRL_NLL_CHUNK) * V * 4 * 3 + 4 * V * h
-    // Unsloth's fused CE: fp32 logits chunks of up to half the free memory (4 GB cap later), and their gradient.
-    case 'unsloth': return Math.min(tokens * V * 4 * 2, UNSLOTH_CHUNK_SHARE * Math.max(0, freeBytes), UNSLOTH_CHUNK_CAP)
+    // Unsloth's fused CE: an fp32 logits chunk and its gradient, the chunk sized by the release's rule.
+    case 'unsloth': {
+      const rule = stack.fusedChunk
+      const budget = rule.freeShare * Math.max(0, freeBytes) + rule.bytes
+      return Math.min(tokens * V * 4 * 2, Math.min(budget, rule.cap))
+    }
   }
 }
 
@@ -157,6 +146,8 @@ export interface ActivationDetail {
   headPerToken: number
   /** Per-GPU bytes that do not scale with tokens: autocast's weight copies, the dequantised matrix, a 4-D mask, a fused loss's chunk. */
   fixedBytes: number
+  /** The vocabulary-sized tensors alive at the loss's peak (logits, their copies and gradients), per GPU. */
+  logitsBytes: number
   total: number
 }
 
@@ -227,11 +218,13 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
     : kept * perLayer + headPerToken
   // bitsandbytes dequantises one weight matrix at a time, forward and backward: 16 bits, plus a cast
   // copy in the input's dtype when that is fp32.
-  const dequantised = qlora ? 2 * plan.largestMatrix * (2 + (linOut === 4 ? 4 : 0)) : 0
+  const largestQuantized = Math.max(plan.largestMatrix, stack.quantizesHead ? a.lmHead : 0)
+  const dequantised = qlora ? 2 * largestQuantized * (2 + (linOut === 4 ? 4 : 0)) : 0
   const fixed = dequantised + autocastWeightCopies(input, a, plan, stack) + mask4d(input, stack, R) + fusedLossTransient(input, a, stack, tokens, freeBytes)
   // Compiled, the fp32 norm upcasts and SiLU's output live only in registers of fused kernels.
   const produced = norms + attention + mlp + dispatch + linOut * (2 * h + a.qDim + width) + (R - 2) * 2 * h
-  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, fixedBytes: fixed, total: tokens * perToken + fixed }
+  const logitsBytes = tokens * a.vocab * lossBytesPerVocab(input, stack) * logitsTokens
+  return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, fixedBytes: fixed, logitsBytes, total: tokens * perToken + fixed }
 }
 
 /** The 16-bit compute dtype's size, or 4 in fp32 training: what a frozen norm weight is stored in. */
@@ -319,7 +312,7 @@ function largeTensors(a: Architecture, bytesPerParam: number): number {
   return typical >= LARGE_REQUEST ? matrices : 0
 }
 
-export function estimateMemory(input: EstimateInput, a: Architecture, plan: TrainingPlan, stack: Stack = resolveStack(input)): MemoryEstimate {
+export function estimateMemory(input: EstimateInput, a: Architecture, plan: TrainingPlan, stack: Stack = resolveStack(input), fitted: Fitted = FITTED): MemoryEstimate {
   const { training: t, hardware: hw } = input
   const n = Math.max(1, hw.count)
   const sharding = hw.sharding
@@ -335,9 +328,10 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
   const master = stack.master ? 4 : 0
   // Frozen and trainable base weights in their dtypes; QLoRA's quantised linears at their bits and
   // its unquantized parameters (embeddings, norms, lm_head) in theirs.
-  const frozenParams = a.total - plan.trainableBase - plan.quantizedParams
-  const weightsFull = plan.quantizedParams > 0
-    ? (a.total - plan.quantizedParams) * Q + (plan.quantizedParams * plan.quantizedBits) / 8
+  const quantized = plan.quantizedParams + (stack.quantizesHead ? a.lmHead : 0)
+  const frozenParams = a.total - plan.trainableBase - quantized
+  const weightsFull = quantized > 0
+    ? (a.total - quantized) * Q + (quantized * plan.quantizedBits) / 8
     : plan.trainableBase * W + frozenParams * F
   // Gradients in the weight dtype; states in the weight dtype, or fp32 beside a master copy.
   const baseOpt = optimizerBytesPerParam(t.optimizer, master > 0 ? 4 : W, master, a.hidden)
@@ -360,11 +354,18 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
     // at most the size of what trains.
     gradients += 2 * 2 * Math.min(DEEPSPEED_REDUCE_BUCKET, trainable)
   }
-  if (stack.fsdpFlatFrozenGrads && n > 1) {
+  if (sharding === 'fsdp' && n > 1) {
     // FSDP1 with use_orig_params: a flat parameter that holds one trainable weight requires grad as
-    // a whole, so frozen members get (sharded) gradients too, and one unit's unsharded gradient
-    // exists during its backward (torch/distributed/fsdp/_flat_param.py; fully_sharded_data_parallel.py:208-212).
-    gradients += (frozenParams * F) / n + a.largestLayer * F
+    // a whole, so frozen members get gradients too (torch/distributed/fsdp/_flat_param.py;
+    // fully_sharded_data_parallel.py:208-212: "equivalent to not freezing those parameters").
+    const frozenGrads = stack.fsdpFlatFrozenGrads ? frozenParams * F : 0
+    if (stack.fsdpNoSync && t.gradientAccumulationSteps > 1) {
+      // Accumulating under no_sync, every rank keeps the unsharded gradients until the step's last micro-batch.
+      gradients = baseGrad + plan.adapterParams * A + frozenGrads
+    } else {
+      // Reduce-scattered every micro-step: shards kept, one unit's unsharded gradient in flight.
+      gradients += frozenGrads / n + (frozenGrads > 0 ? a.largestLayer * F : 0)
+    }
   }
   let optimizer = (plan.trainableBase * baseOpt + plan.adapterParams * adapterOpt) / shardOpt
   const adapters = (plan.adapterParams * A) / shardWeights
@@ -396,7 +397,7 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
   // but outside the caching allocator (bitsandbytes/optim/optimizer.py get_state_buffer).
   const paged = t.optimizer.startsWith('paged') ? optimizer : 0
 
-  const overhead = CUDA_CONTEXT_BYTES + (n > 1 ? NCCL_BYTES : 0)
+  const overhead = fitted.cudaContextBytes + (n > 1 ? NCCL_BYTES : 0)
   const stateBytes = weights + gradients + optimizer + adapters
   const capacity = hw.gpu.memoryGiB * 1024 ** 3
   const detail = estimateActivations(input, a, plan, stack, capacity - overhead - stateBytes)
@@ -415,10 +416,16 @@ export function estimateMemory(input: EstimateInput, a: Architecture, plan: Trai
   const activationTensors = largeActivationTensors(input, a, plan)
   const inAllocator = stateBytes - paged + stepExtra + detail.total + workspace
   const allocated = inAllocator + (tensors + activationTensors) * ROUNDING_ALLOCATED
-  const variable = stack.sequenceLengths === 'variable' && !stack.expandableSegments ? VARIABLE_SHAPE_RETAINED * (detail.total - detail.fixedBytes) : 0
+  // Variable shapes: each batch longer than all before it needs new segments for its logits-sized
+  // tensors while the earlier ones stay reserved (fitted.ts, variableShapeRecords); smaller tensors
+  // reuse cached blocks by splitting them. Expandable segments, mapped in pages, leave none of it.
+  const variable = stack.sequenceLengths === 'variable' && !stack.expandableSegments ? fitted.variableShapeRecords * detail.logitsBytes : 0
+  // Cached blocks are released and the request retried when cudaMalloc fails, so what the cache
+  // keeps never pushes reserved past what the device has room for.
+  const room = capacity - overhead - paged
   const reserved = stack.expandableSegments
     ? allocated
-    : allocated + (tensors + activationTensors) * (ROUNDING_RESERVED - ROUNDING_ALLOCATED) + variable
+    : Math.max(allocated, Math.min(room, allocated + (tensors + activationTensors) * (ROUNDING_RESERVED - ROUNDING_ALLOCATED) + variable))
 
   // Breakdown: the allocator's rounding and fragmentation are booked with the activations, whose
   // changing shapes cause most of it; the parts sum to reserved + overhead (+ paged states).

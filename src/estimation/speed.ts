@@ -8,12 +8,13 @@
 import type { Architecture } from './architecture.ts'
 import {
   ADAMW_ACCESSES_PER_PARAM, BANDWIDTH_EFFICIENCY, COMM_OVERLAP, FUSED_8BIT_ACCESSES_PER_PARAM, CPU_ADAM_PARAMS_PER_SECOND, DEQUANT_TRAFFIC_FACTOR, ELEMENTWISE_TOUCHES,
-  GEMM_EFFICIENCY, KERNEL_LAUNCH_SECONDS, MICRO_STEP_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_ADAPTER_FORWARD_COMPILED,
+  KERNEL_LAUNCH_SECONDS, KERNELS_PER_ADAPTER_FORWARD, KERNELS_PER_ADAPTER_FORWARD_COMPILED,
   KERNELS_PER_LAYER_FORWARD, KERNELS_PER_LAYER_FORWARD_COMPILED,
   PCIE_GBPS, SHARDED_LAYER_SECONDS, collectiveBandwidth, peakFlops,
 } from './gpu-efficiency.ts'
 import { OFFLOAD_LAYERS_IN_FLIGHT, type ActivationDetail } from './memory.ts'
 import type { TrainingPlan } from './methods.ts'
+import { FITTED, type Fitted } from './fitted.ts'
 import { dtypeBytes, resolveStack, type Stack } from './stacks.ts'
 import type { EstimateInput } from './types.ts'
 
@@ -42,7 +43,7 @@ export interface SpeedEstimate {
   }
 }
 
-export function estimateSpeed(input: EstimateInput, a: Architecture, plan: TrainingPlan, act: ActivationDetail, stack: Stack = resolveStack(input)): SpeedEstimate {
+export function estimateSpeed(input: EstimateInput, a: Architecture, plan: TrainingPlan, act: ActivationDetail, stack: Stack = resolveStack(input), fitted: Fitted = FITTED): SpeedEstimate {
   const { training: t, hardware: hw } = input
   const n = Math.max(1, hw.count)
   const s = t.sequenceLength
@@ -73,8 +74,8 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const peak = peakFlops(hw.gpu, t.precision)
   const bandwidth = hw.gpu.memoryBandwidthTBps * 1e12 * BANDWIDTH_EFFICIENCY
 
-  const compute = (hardwareFlops * (1 - quantizedShare)) / (peak * GEMM_EFFICIENCY)
-    + (tokens * fp32HeadFlops + hardwareFlops * quantizedShare) / (peak * FP32_MATMUL_SHARE * GEMM_EFFICIENCY)
+  const compute = (hardwareFlops * (1 - quantizedShare)) / (peak * fitted.gemmEfficiency)
+    + (tokens * fp32HeadFlops + hardwareFlops * quantizedShare) / (peak * FP32_MATMUL_SHARE * fitted.gemmEfficiency)
   // Layers below the backward region only run forward; region layers also run backward (and recompute).
   const passes = L + region * (2 + (ac ? 1 : 0))
   // LoRA adds, per adapted matrix and pass, a dropout copy of its input and the add into its output.
@@ -89,7 +90,7 @@ export function estimateSpeed(input: EstimateInput, a: Architecture, plan: Train
   const kernels = t.compile
     ? KERNELS_PER_LAYER_FORWARD_COMPILED + KERNELS_PER_ADAPTER_FORWARD_COMPILED * adaptedPerLayer
     : KERNELS_PER_LAYER_FORWARD + KERNELS_PER_ADAPTER_FORWARD * adaptedPerLayer
-  const launch = passes * kernels * KERNEL_LAUNCH_SECONDS + MICRO_STEP_SECONDS
+  const launch = passes * kernels * KERNEL_LAUNCH_SECONDS + fitted.microStepSeconds
   // Dequantise every quantised weight to 16 bits per pass that multiplies with it: write 2 B, read 2 B back.
   // With an fp32 input the 16-bit copy is cast once more to fp32: write and read 4 B more.
   const dequantization = plan.quantizedParams > 0

@@ -35,41 +35,69 @@ export function atLeast(a: Version, b: Version): boolean {
 
 const v = (text: string) => parseVersion(text)!
 
-/** The releases a profile covers: the first it knows and the newest (the default when no version is given). */
-interface Range { first: string; latest: string }
-
 /** HF-based stacks run on transformers; torchtune and litgpt do not. */
 const HF_BASED: ReadonlySet<FrameworkName> = new Set(['hf-trainer', 'trl', 'axolotl', 'llama-factory', 'ms-swift', 'unsloth'])
 
-export const FRAMEWORK_RANGES: Record<Exclude<FrameworkName, 'custom'>, Range> = {
-  'hf-trainer': { first: '4.31.0', latest: '5.2.0' },
-  trl: { first: '0.7.0', latest: '1.9.0' },
-  axolotl: { first: '0.3.0', latest: '0.18.0' },
-  'llama-factory': { first: '0.2.0', latest: '0.9.5' },
-  'ms-swift': { first: '1.5.0', latest: '4.5.2' },
-  torchtune: { first: '0.1.0', latest: '0.6.1' },
-  unsloth: { first: '2024-01', latest: '2026-03' },
-  litgpt: { first: '0.1.0', latest: '0.5.13' },
+/**
+ * Each stack's releases (minor versions) with their dates, from the repositories' tags; a "YYYY-MM"
+ * snapshot is read as the newest release of that month. The first entry is the oldest the profile
+ * covers: lit-gpt's 2023 code is litgpt's first entry, Unsloth publishes monthly snapshots.
+ */
+export const RELEASES: Record<Exclude<FrameworkName, 'custom'>, [string, string][]> = {
+  'hf-trainer': [['4.31', '2023-07-18'], ['4.32', '2023-08-22'], ['4.33', '2023-09-07'], ['4.34', '2023-10-03'], ['4.35', '2023-11-02'], ['4.36', '2023-12-11'],
+    ['4.37', '2024-01-22'], ['4.38', '2024-02-21'], ['4.39', '2024-03-20'], ['4.40', '2024-04-18'], ['4.41', '2024-05-17'], ['4.42', '2024-06-27'], ['4.43', '2024-07-23'],
+    ['4.44', '2024-08-06'], ['4.45', '2024-09-25'], ['4.46', '2024-10-24'], ['4.47', '2024-12-05'], ['4.48', '2025-01-10'], ['4.49', '2025-02-17'], ['4.50', '2025-03-21'],
+    ['4.51', '2025-04-05'], ['4.52', '2025-05-20'], ['4.53', '2025-06-26'], ['4.54', '2025-07-25'], ['4.55', '2025-08-05'], ['4.56', '2025-08-29'], ['4.57', '2025-10-07'],
+    ['5.0', '2025-12-15'], ['5.13', '2026-11-01']],
+  trl: [['0.7', '2023-08-30'], ['0.8', '2024-03-19'], ['0.9', '2024-06-05'], ['0.10', '2024-08-29'], ['0.11', '2024-09-19'], ['0.12', '2024-11-01'], ['0.13', '2024-12-15'],
+    ['0.14', '2025-01-29'], ['0.15', '2025-02-13'], ['0.16', '2025-03-22'], ['0.17', '2025-04-24'], ['0.18', '2025-05-28'], ['0.19', '2025-06-20'], ['0.20', '2025-07-29'],
+    ['0.21', '2025-08-05'], ['0.22', '2025-08-29'], ['0.23', '2025-09-10'], ['0.24', '2025-10-16'], ['0.25', '2025-11-05'], ['0.26', '2025-12-09'], ['0.27', '2026-01-16'],
+    ['0.28', '2026-02-10'], ['0.29', '2026-02-25'], ['1.0', '2026-03-30'], ['1.1', '2026-04-12'], ['1.2', '2026-04-17'], ['1.3', '2026-04-26'], ['1.4', '2026-05-08'],
+    ['1.5', '2026-05-25'], ['1.6', '2026-06-11'], ['1.7', '2026-06-25'], ['1.8', '2026-07-09'], ['1.9', '2026-07-21']],
+  axolotl: [['0.3', '2023-09-11'], ['0.4', '2024-01-24'], ['0.5', '2024-11-08'], ['0.6', '2024-12-09'], ['0.7', '2025-02-18'], ['0.8', '2025-04-02'], ['0.9', '2025-04-28'],
+    ['0.10', '2025-06-17'], ['0.11', '2025-07-09'], ['0.12', '2025-08-08'], ['0.13', '2025-11-18'], ['0.14', '2026-01-30'], ['0.15', '2026-03-06'], ['0.16', '2026-04-02'],
+    ['0.17', '2026-06-03'], ['0.18', '2026-07-17']],
+  'llama-factory': [['0.2', '2023-10-15'], ['0.3', '2023-11-16'], ['0.4', '2023-12-16'], ['0.5', '2024-01-21'], ['0.6', '2024-03-25'], ['0.7', '2024-04-28'], ['0.8', '2024-06-08'],
+    ['0.9.0', '2024-09-09'], ['0.9.1', '2024-11-25'], ['0.9.2', '2025-03-11'], ['0.9.3', '2025-06-17'], ['0.9.4', '2025-12-31'], ['0.9.5', '2026-05-30']],
+  'ms-swift': [['1.5', '2024-01-01'], ['1.6', '2024-02-07'], ['1.7', '2024-03-09'], ['2.0', '2024-04-15'], ['2.1', '2024-06-07'], ['2.2', '2024-07-05'], ['2.3', '2024-08-09'],
+    ['2.4', '2024-09-02'], ['2.5', '2024-10-09'], ['2.6', '2024-11-13'], ['3.0', '2024-12-20'], ['3.1', '2025-02-07'], ['3.2', '2025-03-04'], ['3.3', '2025-04-11'],
+    ['3.4', '2025-04-30'], ['3.5', '2025-06-08'], ['3.6', '2025-07-08'], ['3.7', '2025-08-07'], ['3.8', '2025-09-08'], ['3.9', '2025-10-14'], ['3.10', '2025-11-11'],
+    ['3.11', '2025-12-09'], ['3.12', '2025-12-30'], ['4.0', '2026-03-03'], ['4.1', '2026-04-07'], ['4.2', '2026-05-07'], ['4.3', '2026-06-10'], ['4.4', '2026-07-06'], ['4.5', '2026-08-15']],
+  torchtune: [['0.1', '2024-04-15'], ['0.2', '2024-07-16'], ['0.3', '2024-09-17'], ['0.4', '2024-11-13'], ['0.5', '2024-12-20'], ['0.6', '2025-03-18']],
+  unsloth: [['2024.1', '2024-01-01'], ['2026.3', '2026-03-31']],
+  litgpt: [['0.1', '2023-04-01'], ['0.3', '2024-05-08'], ['0.4', '2024-06-10'], ['0.5.0', '2024-10-04'], ['0.5.8', '2025-05-06'], ['0.5.11', '2025-09-09'], ['0.5.12', '2025-12-18'], ['0.5.13', '2026-06-29']],
 }
 
-/**
- * The transformers release a stack release ran on when the request does not say: the newest
- * transformers on PyPI when that stack release came out (its pins allow it). Pairs are
- * [stack release, transformers]; hf-trainer's version *is* the transformers release.
- */
-const TRANSFORMERS_OF: Partial<Record<FrameworkName, [string, string][]>> = {
-  trl: [['0.7', '4.33'], ['0.8', '4.38'], ['0.9', '4.41'], ['0.10', '4.44'], ['0.11', '4.45'], ['0.12', '4.46'], ['0.13', '4.47'], ['0.14', '4.48'],
-    ['0.15', '4.49'], ['0.16', '4.50'], ['0.17', '4.51'], ['0.18', '4.52'], ['0.19', '4.53'], ['0.20', '4.54'], ['0.21', '4.55'], ['0.22', '4.56'],
-    ['0.24', '4.57'], ['0.27', '5.0'], ['1.0', '5.1']],
-  axolotl: [['0.3', '4.34'], ['0.4', '4.38'], ['0.5', '4.46'], ['0.6', '4.47'], ['0.7', '4.48'], ['0.8', '4.51'], ['0.10', '4.53'], ['0.12', '4.55'], ['0.13', '4.57'], ['0.16', '5.0']],
-  'llama-factory': [['0.2', '4.33'], ['0.5', '4.38'], ['0.6', '4.39'], ['0.7', '4.41'], ['0.8', '4.42'], ['0.9.0', '4.45'], ['0.9.1', '4.46'], ['0.9.2', '4.49'], ['0.9.3', '4.52'], ['0.9.4', '4.56'], ['0.9.5', '4.57']],
-  'ms-swift': [['1.5', '4.35'], ['1.6', '4.36'], ['2.0', '4.39'], ['2.4', '4.44'], ['2.6', '4.46'], ['3.0', '4.47'], ['3.2', '4.49'], ['3.5', '4.51'], ['3.8', '4.55'], ['3.10', '4.57'], ['4.0', '5.0']],
-  unsloth: [['2024-01', '4.37'], ['2024-05', '4.41'], ['2024-08', '4.44'], ['2024-11', '4.46'], ['2025-01', '4.48'], ['2025-04', '4.51'], ['2025-08', '4.55'], ['2025-10', '4.57'], ['2026-01', '5.0']],
+/** The release a version names, and its date; "YYYY-MM" snapshots and Unsloth's "2025.3.19" by date. */
+function placeRelease(name: Exclude<FrameworkName, 'custom'>, text: string): { version: Version; date: string } | null {
+  const parsed = parseVersion(text)
+  if (!parsed) return null
+  const releases = RELEASES[name]
+  if (parsed[0]! >= 2000) {
+    const date = `${parsed[0]}-${String(parsed[1] ?? 12).padStart(2, '0')}-31`
+    if (name === 'unsloth') return { version: parsed.slice(0, 2), date: date.slice(0, 7) + '-01' }
+    let found: [string, string] | null = null
+    for (const r of releases) if (r[1] <= date) found = r
+    return found ? { version: v(found[0]), date: found[1] } : null
+  }
+  if (name === 'unsloth') return null
+  let date: string | null = null
+  for (const [release, released] of releases) if (atLeast(parsed, v(release))) date = released
+  return date ? { version: parsed, date } : null
 }
+
+/** The transformers release current on a date. */
+function transformersAt(date: string): string {
+  let found = RELEASES['hf-trainer'][0]![0]
+  for (const [release, released] of RELEASES['hf-trainer']) if (released <= date) found = release
+  return found
+}
+
+const latestOf = (name: Exclude<FrameworkName, 'custom'>) => RELEASES[name][RELEASES[name].length - 1]!
 
 /** Where a default comes from. */
 const SRC = {
-  contract: 'contract default (shared/design/estimate-contract.md)',
+  contract: 'contract default (docs/estimate-contract.md)',
   tfLoss431: 'huggingface/transformers@07360b6c:src/transformers/models/llama/modeling_llama.py (logits = logits.float() in forward, 4.31-4.45)',
   tfLoss446: 'huggingface/transformers@c1c7e896:src/transformers/loss/loss_utils.py (ForCausalLMLoss upcasts in the loss, 4.46-4.48)',
   tfLoss449: 'huggingface/transformers@8ebe9d71:src/transformers/loss/loss_utils.py (labels padded, no shifted copy, 4.49+)',
@@ -106,8 +134,8 @@ const SRC = {
   unslothDtype: 'unslothai/unsloth@dae0870f:unsloth/models/loader.py:75 (dtype bf16)',
   unslothQlora: 'unslothai/unsloth-zoo@ce232d6c:unsloth_zoo/training_utils.py:300-425 (only trainable parameters cast; the rest stays bf16)',
   unslothLoraFp32: 'unslothai/unsloth@dae0870f:unsloth/models/_utils.py:159 (LoRA weights fp32)',
-  unslothHalfLoss: 'unslothai/unsloth@dae0870f:unsloth/models/llama.py:890 (fast_cross_entropy_loss on 16-bit logits)',
-  unslothCce: 'unslothai/unsloth@387dd13e:unsloth/models/llama.py:983 (fused_linear_cross_entropy, cut-cross-entropy)',
+  unslothHalfLoss: 'unslothai/unsloth@e9ab1ad5:unsloth/kernels/cross_entropy_loss.py:219 (Triton cross-entropy on the 16-bit logits, gradient written into them in place)',
+  unslothCce: 'unslothai/unsloth@b9fe2588:unsloth/models/llama.py:995-1003 (cut-cross-entropy linear_cross_entropy when batch × length > 1024, 2024.12)',
   unslothFusedCe: 'unslothai/unsloth@4819ad9c:unsloth/models/llama.py:1199 (unsloth_fused_ce_loss)',
   unslothGc: 'unslothai/unsloth@d9e78108:unsloth/models/llama.py:2229 (use_gradient_checkpointing="unsloth": layer inputs offloaded to the host)',
   unslothAlloc: 'unslothai/unsloth@c599ae0f:unsloth/__init__.py:37 (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True)',
@@ -144,21 +172,22 @@ export function frameworkProblems(fw: FrameworkSpec | undefined): StackProblem[]
   const problems: StackProblem[] = []
   if (fw.transformers !== undefined) {
     if (!HF_BASED.has(fw.name)) problems.push({ field: 'training.framework.transformers', message: `applies only to stacks built on transformers; ${fw.name} is not` })
-    else if (!atLeast(parseVersion(fw.transformers) ?? [0], v('4.30'))) problems.push({ field: 'training.framework.transformers', message: `${fw.transformers} predates the releases the profiles cover (4.30 and later)` })
+    else if (!atLeast(parseVersion(fw.transformers) ?? [0], v(RELEASES['hf-trainer'][0]![0]))) {
+      problems.push({ field: 'training.framework.transformers', message: `${fw.transformers} predates the releases the profiles cover (${RELEASES['hf-trainer'][0]![0]} and later)` })
+    }
   }
   if (fw.name === 'custom') {
     if (fw.version !== undefined) problems.push({ field: 'training.framework.version', message: 'a custom stack has no profile, so no version to place' })
     return problems
   }
-  if (fw.version !== undefined) {
-    const parsed = parseVersion(fw.version)
-    const range = FRAMEWORK_RANGES[fw.name]
-    const snapshot = fw.name === 'unsloth'
-    if (!parsed || (snapshot && parsed[0]! < 2000) || (!snapshot && parsed[0]! >= 2000)) {
-      problems.push({ field: 'training.framework.version', message: snapshot ? `unsloth releases are dated: give "YYYY-MM" or "YYYY.M.P" (got "${fw.version}")` : `${fw.name} releases are numbered like "${range.latest}" (got "${fw.version}")` })
-    } else if (!atLeast(parsed, v(range.first))) {
-      problems.push({ field: 'training.framework.version', message: `${fw.name} ${fw.version} predates the releases its profile covers (${range.first} to ${range.latest})` })
-    }
+  if (fw.version !== undefined && placeRelease(fw.name, fw.version) === null) {
+    const [first, since] = RELEASES[fw.name][0]!
+    problems.push({
+      field: 'training.framework.version',
+      message: fw.name === 'unsloth'
+        ? `unsloth is placed by date: give "YYYY-MM" or "YYYY.M.P" from ${since.slice(0, 7)} on (got "${fw.version}")`
+        : `${fw.name} ${fw.version} predates the releases its profile covers (${first}, ${since.slice(0, 7)}, and later; "YYYY-MM" snapshots are read by date)`,
+    })
   }
   return problems
 }
@@ -186,6 +215,8 @@ export interface Stack {
   chunkUpcast: boolean
   /** Which kernel a fused loss is: it sets what stays alive (src/estimation/memory.ts). */
   fusedLoss: 'liger' | 'cut-cross-entropy' | 'trl-chunked-nll' | 'unsloth'
+  /** Unsloth's chunk rule: a fixed size (bytes), or a share of the free memory, up to a cap. */
+  fusedChunk: { bytes: number; freeShare: number; cap: number }
   /** Logits only for supervised tokens (ms-swift use_logits_to_keep): the loss terms scale with their share. */
   supervisedShare: number
   sequenceLengths: 'fixed' | 'variable'
@@ -204,6 +235,15 @@ export interface Stack {
   foreachAdam: boolean
   /** FSDP1 flat parameters that mix frozen and trainable weights get gradients for the whole flat parameter. */
   fsdpFlatFrozenGrads: boolean
+  /** Gradient accumulation skips FSDP's reduce-scatter (no_sync): gradients stay unsharded between micro-steps. */
+  fsdpNoSync: boolean
+  /** QLoRA quantises lm_head as well (Lightning's BitsandbytesPrecision replaces every nn.Linear). */
+  quantizesHead: boolean
+  /**
+   * With checkpointing the stack makes the embedding output require grad (enable_input_require_grads),
+   * so backward (and recomputation) runs through every layer, frozen ones included.
+   */
+  inputRequiresGrad: boolean
   /** How weights reach the GPU: per tensor (device_map / meta + shard), or the whole model before sharding. */
   loadsFullCopyPerRank: boolean
   defaults: AssumedDefault[]
@@ -212,32 +252,47 @@ export interface Stack {
 type Knob<T> = { value: T; source: string }
 const k = <T>(value: T, source: string): Knob<T> => ({ value, source })
 
-function lookupTransformers(name: FrameworkName, version: Version): string | null {
-  const table = TRANSFORMERS_OF[name]
-  if (!table) return null
-  let found: string | null = null
-  for (const [since, tf] of table) if (atLeast(version, v(since))) found = tf
-  return found ?? table[0]![1]
+/** The framework as the profile will use it: the release placed, and the transformers release under it. */
+export interface PlacedFramework {
+  name: FrameworkName
+  /** As given, or the newest release the profile knows; null for custom. */
+  version: string | null
+  /** The release whose behaviour applies (a snapshot's newest release of its month). */
+  release: Version | null
+  date: string | null
+  transformers: string | null
+  defaults: AssumedDefault[]
 }
 
-/** The framework as the profile will use it: version and transformers release filled in. */
-export function placeFramework(fw: FrameworkSpec | undefined): Stack['framework'] & { defaults: AssumedDefault[] } {
+export function placeFramework(fw: FrameworkSpec | undefined): PlacedFramework {
   const name = fw?.name ?? 'custom'
   const defaults: AssumedDefault[] = []
-  if (name === 'custom') return { name, version: null, transformers: fw?.transformers ?? null, defaults }
-  const range = FRAMEWORK_RANGES[name]
+  if (name === 'custom') return { name, version: null, release: null, date: null, transformers: fw?.transformers ?? null, defaults }
+  const latest = latestOf(name)
   let version = fw?.version
   if (version === undefined) {
-    version = range.latest
+    version = name === 'unsloth' ? latest[1].slice(0, 7) : latest[0]
     defaults.push({ field: 'training.framework.version', value: version, source: 'the newest release the profile knows (docs/stack-profiles.md)' })
   }
+  // An unplaceable version is refused by frameworkProblems before any estimate runs; here it reads as the newest.
+  const placed = placeRelease(name, version) ?? { version: v(latest[0]), date: latest[1] }
   let transformers: string | null = fw?.transformers ?? null
-  if (name === 'hf-trainer') transformers = version
+  if (name === 'hf-trainer') transformers = version.length === 7 && version[4] === '-' ? transformersAt(placed.date) : version
   else if (transformers === null && HF_BASED.has(name)) {
-    transformers = lookupTransformers(name, parseVersion(version) ?? v(range.latest))
-    defaults.push({ field: 'training.framework.transformers', value: transformers, source: `the transformers release current when ${name} ${version} came out (docs/stack-profiles.md)` })
+    transformers = transformersAt(placed.date)
+    defaults.push({ field: 'training.framework.transformers', value: transformers, source: `the transformers release current when ${name} ${version} came out (${placed.date})` })
   }
-  return { name, version, transformers, defaults }
+  return { name, version, release: placed.version, date: placed.date, transformers, defaults }
+}
+
+/** Whether a request names a release newer than the newest its profile knows. */
+export function newerThanProfile(fw: FrameworkSpec | undefined): string | null {
+  if (!fw || fw.name === 'custom' || fw.version === undefined) return null
+  const [latest, date] = latestOf(fw.name)
+  const parsed = parseVersion(fw.version)
+  if (!parsed) return null
+  const newer = parsed[0]! >= 2000 ? `${parsed[0]}-${String(parsed[1] ?? 1).padStart(2, '0')}` > date.slice(0, 7) : !atLeast(v(latest), parsed)
+  return newer ? (fw.name === 'unsloth' ? date.slice(0, 7) : latest) : null
 }
 
 /**
@@ -248,7 +303,7 @@ export function trainingDefaults(fw: FrameworkSpec | undefined, hardware: Pick<H
   precision: Knob<Precision>; optimizer: Knob<Optimizer>; gradientCheckpointing: Knob<boolean>; attention: Knob<Attention>
 } {
   const placed = placeFramework(fw)
-  const ver = placed.version === null ? null : parseVersion(placed.version)!
+  const ver = placed.release
   const tf = placed.transformers === null ? null : parseVersion(placed.transformers)
   const contract = {
     precision: k<Precision>('bf16-mixed', SRC.contract),
@@ -279,9 +334,20 @@ export function trainingDefaults(fw: FrameworkSpec | undefined, hardware: Pick<H
 }
 
 const bytesOf = (d: Dtype) => (d === 'fp32' ? 4 : 2)
+
+/**
+ * How big Unsloth's fused cross-entropy makes a chunk of fp32 logits (it holds the chunk and its
+ * gradient): 1 GiB of logits until unsloth-zoo cf2be3c2 (2025-09-04), then half the free memory
+ * (unsloth-zoo@d910f7f4:unsloth_zoo/fused_losses/cross_entropy_loss.py:112-123), capped at 4 GB
+ * from unsloth-zoo@d9fe1f43 (2026-07-06).
+ */
+function unslothChunk(month: Version | null): Stack['fusedChunk'] {
+  if (month !== null && !atLeast(month, v('2025-09'))) return { bytes: 2 * 1024 ** 3, freeShare: 0, cap: Infinity }
+  return { bytes: 0, freeShare: 0.5, cap: month !== null && atLeast(month, v('2026-07')) ? 4e9 : Infinity }
+}
 const half = (p: Precision): Dtype => (p.startsWith('fp16') ? 'fp16' : 'bf16')
 
-/** Bytes per token × vocab alive at the peak of transformers' own fp32 loss (docs/stack-profiles.md, "The loss"). */
+/** Bytes per token × vocab alive at the peak of transformers' own fp32 loss (docs/stack-profiles.md). */
 function hfLossBytes(tf: Version | null): Knob<number> {
   if (tf && atLeast(tf, v('4.46')) && !atLeast(tf, v('4.49'))) return k(14, SRC.tfLoss446)
   if (tf && atLeast(tf, v('4.49'))) return k(12, SRC.tfLoss449)
@@ -296,8 +362,11 @@ export function resolveStack(input: EstimateInput): Stack {
   const { training: t, method, hardware } = input
   const placed = placeFramework(t.framework)
   const name = placed.name
-  const ver = placed.version === null ? null : parseVersion(placed.version)!
+  const ver = placed.release
   const tf = placed.transformers === null ? null : parseVersion(placed.transformers)
+  // Libraries released beside the stack: PEFT 0.12 (2024-07-24) made adapters fp32, bitsandbytes
+  // 0.43.2 (2024-07) stopped keeping the 4-bit matmul's input.
+  const before = (day: string) => placed.date !== null && placed.date < day
   const at = (release: string) => ver !== null && atLeast(ver, v(release))
   const precision = t.precision
   const mixed = precision.endsWith('-mixed')
@@ -330,6 +399,12 @@ export function resolveStack(input: EstimateInput): Stack {
     case 'torchtune': frozen = k(compute, SRC.torchtuneDtype); break
     case 'litgpt': frozen = mixed ? k('fp32', SRC.litgptPrecision) : k(compute, SRC.litgptPrecision); break
   }
+  // DeepSpeed's engine casts the whole module to its 16-bit dtype (module.half() / .bfloat16()),
+  // whatever the stack loaded; its fp32 master lives in the optimizer.
+  if (deepspeed && mixed) {
+    frozen = k(compute, 'microsoft/DeepSpeed runtime/engine.py _configure_distributed_model (module cast to the fp16/bf16 dtype)')
+    trainable = null
+  }
   // QLoRA keeps the quantized base in its storage; the weightsDtype knob speaks of the rest.
   if (t.weightsDtype !== undefined) {
     frozen = k(t.weightsDtype, 'request')
@@ -343,10 +418,12 @@ export function resolveStack(input: EstimateInput): Stack {
   let nonQuantized: Knob<Dtype> = k(frozen.value, 'the weights dtype')
   if (method.type === 'qlora') {
     if (method.nonQuantizedDtype !== undefined) nonQuantized = k(method.nonQuantizedDtype, 'request')
+    else if (deepspeed && mixed) nonQuantized = k(compute, frozen.source)
     else {
       switch (name) {
         case 'hf-trainer': nonQuantized = k('fp32', SRC.peftKbit); break
-        case 'trl': nonQuantized = at('0.27') ? k('fp32', SRC.trlFp32) : at('0.26') ? k(compute, SRC.trlQloraBf16) : k('fp32', SRC.trlKbit); break
+        // With bf16, TRL casts embeddings and lm_head back to bf16 after the kbit preparation and keeps the norms fp32.
+        case 'trl': nonQuantized = at('0.27') ? k('fp32', SRC.trlFp32) : at('0.26') ? k(compute, SRC.trlQloraBf16) : k(mixed ? compute : 'fp32', SRC.trlKbit); break
         case 'axolotl': nonQuantized = k(compute, SRC.axolotlQlora); break
         case 'llama-factory': nonQuantized = k(compute, SRC.lfQlora); break
         case 'ms-swift': nonQuantized = k(compute, SRC.swiftQlora); break
@@ -367,12 +444,17 @@ export function resolveStack(input: EstimateInput): Stack {
     else if (name === 'litgpt') adapterDtype = frozen.value
     else if (name === 'trl' && method.type === 'qlora' && at('0.26')) adapterDtype = compute
     else if (name === 'custom') adapterDtype = mixed || precision === 'fp32' ? 'fp32' : compute
+    // PEFT before 0.12 moved adapters to a floating base's dtype; on a 4-bit base they stayed fp32.
+    else if (before('2024-07-24') && method.type === 'lora') adapterDtype = frozen.value
     else adapterDtype = 'fp32'
   }
 
   // The residual stream carries the dtype of the embedding output and the norm weights.
   const embeddingsDtype = method.type === 'qlora' ? nonQuantized.value : name === 'axolotl' && method.type === 'full' && t.weightsDtype === undefined && t.attention === 'sdpa' && hardware.sharding !== 'fsdp' ? 'fp32' : trainsBase ? trainableDtype : frozen.value
-  const residualDtype: Dtype = bytesOf(embeddingsDtype) === 4 || precision === 'fp32' ? 'fp32' : compute
+  // fp32 norm weights alone make it fp32 too: RMSNorm returns weight × x in the weight's dtype, and
+  // the residual adds that output (TRL ≤ 0.25 keeps the norms fp32 after k-bit preparation).
+  const fp32Norms = method.type === 'qlora' && name === 'trl' && !at('0.26') && method.nonQuantizedDtype === undefined
+  const residualDtype: Dtype = bytesOf(embeddingsDtype) === 4 || precision === 'fp32' || fp32Norms ? 'fp32' : compute
   if (name === 'axolotl' && method.type === 'full' && embeddingsDtype === 'fp32' && t.weightsDtype === undefined) {
     defaults.push({ field: 'training.weightsDtype', value: 'bf16 decoder, fp32 embeddings, norms and lm_head', source: SRC.axolotlUpcast })
   }
@@ -393,7 +475,7 @@ export function resolveStack(input: EstimateInput): Stack {
     case 'litgpt': loss = k('chunked', SRC.litgptLoss); break
     case 'unsloth': {
       const month = ver ?? v('2026-03')
-      if (atLeast(month, v('2025-09'))) { loss = k('fused', SRC.unslothFusedCe); fusedLoss = 'unsloth' } else if (atLeast(month, v('2024-11'))) { loss = k('fused', SRC.unslothCce); fusedLoss = 'cut-cross-entropy' } else loss = k('half', SRC.unslothHalfLoss)
+      if (atLeast(month, v('2025-08'))) { loss = k('fused', SRC.unslothFusedCe); fusedLoss = 'unsloth' } else if (atLeast(month, v('2024-12'))) { loss = k('fused', SRC.unslothCce); fusedLoss = 'cut-cross-entropy' } else loss = k('half', SRC.unslothHalfLoss)
       break
     }
     case 'custom': loss = k('fp32', SRC.contract); break
@@ -453,6 +535,7 @@ export function resolveStack(input: EstimateInput): Stack {
     fp32LossBytesPerVocab,
     chunkUpcast: name !== 'litgpt' || autocast,
     fusedLoss,
+    fusedChunk: unslothChunk(ver),
     supervisedShare: 1,
     sequenceLengths: lengths.value,
     expandableSegments: expandable.value,
@@ -461,9 +544,18 @@ export function resolveStack(input: EstimateInput): Stack {
     loraDropout: dropout.value,
     kvRepeated: t.attention !== 'flash' && name !== 'custom',
     mask4d: hfBased && t.attention !== 'flash' && lengths.value === 'variable',
-    bnbSavesInput: method.type === 'qlora' && hfBased && tf !== null && !atLeast(tf, v('4.43')),
+    // litgpt pinned bitsandbytes 0.41-0.42 until 0.5.5 (Lightning-AI/litgpt@d2ed13c3:pyproject.toml).
+    bnbSavesInput: method.type === 'qlora' && ((hfBased && before('2024-07-16')) || (name === 'litgpt' && !(ver && atLeast(ver, v('0.5.5'))))),
     foreachAdam: foreach,
-    fsdpFlatFrozenGrads: hardware.sharding === 'fsdp' && adapters && name === 'litgpt' && !(ver && atLeast(ver, v('0.5.11'))),
+    // litgpt wrapped each Block (frozen weights with their LoRA) in one FSDP unit until 0.5.8 (PR #1538, Linear-wise), FSDP2 from 0.5.11.
+    fsdpFlatFrozenGrads: hardware.sharding === 'fsdp' && adapters && name === 'litgpt' && !(ver && atLeast(ver, v('0.5.8'))),
+    // Gradient accumulation under FSDP1 no_sync keeps unsharded gradients: Lightning's no_backward_sync,
+    // accelerate's accumulate() (sync_each_batch False); torchtune's FSDP2 recipes reduce every micro-step.
+    quantizesHead: method.type === 'qlora' && name === 'litgpt',
+    // hiyouga/LLaMA-Factory@v0.9.3:src/llamafactory/model/model_utils/checkpointing.py (enable_input_require_grads
+    // with gradient checkpointing); modelscope/ms-swift@4312aeb2:swift/llm/sft.py likewise.
+    inputRequiresGrad: t.gradientCheckpointing && (name === 'llama-factory' || name === 'ms-swift'),
+    fsdpNoSync: hardware.sharding === 'fsdp' && (name === 'litgpt' ? !(ver && atLeast(ver, v('0.5.11'))) : hfBased || name === 'custom'),
     loadsFullCopyPerRank: false,
     defaults,
   }

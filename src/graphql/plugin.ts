@@ -9,6 +9,7 @@ import type { Config } from '../config.ts'
 import type { ServiceContext } from '../services/context.ts'
 import { authResolvers } from './auth.resolvers.ts'
 import { catalogLoaders, catalogResolvers } from './catalog.resolvers.ts'
+import { configImportResolvers } from './config-import.resolvers.ts'
 import { errorFormatter } from './errors.ts'
 import { estimateResolvers } from './estimate.resolvers.ts'
 import { planningLoaders, planningResolvers } from './planning.resolvers.ts'
@@ -42,7 +43,7 @@ function mergeResolvers(...maps: IResolvers[]): IResolvers {
   return merged as IResolvers
 }
 
-export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, catalogResolvers, scenarioResolvers, planningResolvers, authResolvers)
+export const RESOLVERS = mergeResolvers(scalarResolvers as IResolvers, estimateResolvers, configImportResolvers, catalogResolvers, scenarioResolvers, planningResolvers, authResolvers)
 export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders, ...planningLoaders }
 
 export async function graphqlPlugin(app: FastifyInstance, { config }: { config: Config }): Promise<void> {
@@ -64,7 +65,7 @@ export async function graphqlPlugin(app: FastifyInstance, { config }: { config: 
     graphiql: false,
     // A document run GRAPHQL_JIT times is compiled with graphql-jit between requests; compiled
     // runs skip graphql-js's walk of the schema, about a third of a GraphQL estimate's CPU time
-    // (README "Performance"). Adaptive mode, because then Mercurius still checks every request's
+    // (docs/performance.md). Adaptive mode, because then Mercurius still checks every request's
     // variables with graphql-js, so errors read the same compiled or not (the numeric `jit`
     // option skips that check on the request that compiles). eluThreshold 1: compile at the first
     // check that finds any idle time in the loop (a busy server still waits on sockets), not only

@@ -14,6 +14,7 @@ import {
 } from '../contract/planning.schemas.ts'
 import { ROLES } from '../services/context.ts'
 import { REPORT_GROUPINGS } from '../contract/report.schemas.ts'
+import { CONFIG_FORMATS } from '../contract/config-import.schemas.ts'
 
 const { Kind, valueFromASTUntyped } = graphql
 
@@ -100,6 +101,7 @@ export const ENUM_VALUES: Record<string, readonly string[]> = {
   SolveFor: enumOf(InverseRequestSchema.properties.solveFor),
   Role: ROLES,
   ReportGrouping: REPORT_GROUPINGS,
+  ConfigFormat: CONFIG_FORMATS,
 }
 
 /**

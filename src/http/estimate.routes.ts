@@ -1,7 +1,11 @@
-// POST /v1/estimates: the contract of shared/design/estimate-contract.md over the estimate service.
+// POST /v1/estimates: the contract of docs/estimate-contract.md over the estimate service;
+// POST /v1/estimates/from-config: a training config (axolotl, LLaMA-Factory, torchtune, TRL) estimated.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { EstimateRequestRef, EstimateResultRef } from '../contract/shared.schemas.ts'
+import { ConfigImportRequestSchema, ConfigImportResultSchema } from '../contract/config-import.schemas.ts'
+import { EstimateRequestRef, EstimateResultRef, withProperties } from '../contract/shared.schemas.ts'
 import { problemResponses } from '../contract/problem.schema.ts'
+
+const ConfigImportResult = withProperties(ConfigImportResultSchema, { request: EstimateRequestRef, estimate: EstimateResultRef })
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/estimates', {
@@ -18,4 +22,19 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) =>
     // EstimateRequestRef is the service's own EstimateRequestSchema, so Fastify's check is the only one.
     app.estimates.estimate(request.body, request.serviceContext, true))
+
+  app.post('/v1/estimates/from-config', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['estimates'],
+      summary: 'Estimate a training config',
+      description: 'An axolotl, LLaMA-Factory or torchtune YAML, or TRL / Transformers arguments (with an optional PEFT '
+        + 'adapter_config.json), read the way the tool reads it: the estimate request it implies (the format is the training '
+        + 'stack), the key behind each field (`mapped`), the tool defaults used, the keys not used, and the estimate. No config '
+        + 'names its GPU: give `hardware.gpu`. A YAML syntax error, or keys that contradict each other, answer 400 naming the '
+        + 'keys with their line and column.',
+      body: ConfigImportRequestSchema,
+      response: { 200: ConfigImportResult, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => app.configImport.estimate(request.body, request.serviceContext))
 }

@@ -13,6 +13,7 @@ import { createScenarioRepository } from '../db/scenario.repository.ts'
 import { createAdvisorRunner, type AdvisorRunner } from '../services/advisor-pool.ts'
 import { AccessPolicy, AuthService, presentsCredentials } from '../services/auth.service.ts'
 import { CatalogAdminService } from '../services/catalog-admin.service.ts'
+import { ConfigImportService } from '../services/config-import/config-import.service.ts'
 import { createCatalogReader, type CatalogReader } from '../services/catalog-reader.ts'
 import { ANONYMOUS, type Access, type ServiceContext } from '../services/context.ts'
 import { EstimateService } from '../services/estimate.service.ts'
@@ -26,6 +27,7 @@ declare module 'fastify' {
     advisor: AdvisorRunner
     auth: AuthService
     estimates: EstimateService
+    configImport: ConfigImportService
     catalogAdmin: CatalogAdminService
     catalogReader: CatalogReader
     scenarios: ScenarioService
@@ -55,6 +57,7 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
   app.decorate('auth', auth)
   const estimates = new EstimateService(app.catalog, access)
   app.decorate('estimates', estimates)
+  app.decorate('configImport', new ConfigImportService(estimates, app.catalog, access))
   app.decorate('catalogReader', createCatalogReader(app.catalog, access))
   app.decorate('scenarios', new ScenarioService(createScenarioRepository(app.db.prisma), estimates, access))
   app.decorate('reports', new ReportService(createReportRepository(app.db.prisma), access))

@@ -1,5 +1,5 @@
 // Where the advisor's searches run. A full search is ~11 ms on a quiet core but holds the event
-// loop for ~0.5 s under load (README, Performance), stalling every other route behind it; on
+// loop for ~0.5 s under load (docs/performance.md), stalling every other route behind it; on
 // worker threads it only costs the main thread the structured clone of its input and result.
 // ADVISOR_WORKERS=0 keeps the search on the main thread, as before.
 import { availableParallelism } from 'node:os'

@@ -41,6 +41,7 @@ function modelData(input: ModelWrite): ModelData {
     name: input.name,
     family: input.family,
     hfId: orNull(input.hfId),
+    aliases: input.aliases ?? [],
     license: orNull(input.license),
     hiddenSize: input.hiddenSize,
     intermediateSize: input.intermediateSize,

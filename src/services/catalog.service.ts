@@ -49,6 +49,8 @@ export class CatalogService {
   private prices: Promise<PriceSnapshot> | null = null
   /** The three snapshots once all are loaded; bumping `generation` keeps a load that raced an invalidate() from landing. */
   private loaded: CatalogView | null = null
+  /** Hugging Face repository ids (lowercase) of each model snapshot's models, built on first use. */
+  private readonly repositoryIds = new WeakMap<Snapshot<ModelRecord>, Map<string, ModelRecord>>()
   private generation = 0
   /** Cache lookups so far, hits and misses by entity (metrics read them when scraped). */
   readonly lookups: Record<CatalogEntity, { hit: number; miss: number }> = {
@@ -68,6 +70,44 @@ export class CatalogService {
     const model = (await this.modelSnapshot()).byId.get(id)
     if (!model) throw new NotFoundError('model', id)
     return model
+  }
+
+  /**
+   * A model by catalog id, or by a Hugging Face repository id it answers to (hfId or one of its
+   * aliases, case-insensitively: the Hub resolves repository ids regardless of case). Null when none.
+   */
+  async findModelByName(name: string): Promise<ModelRecord | null> {
+    const snapshot = await this.modelSnapshot()
+    const byId = snapshot.byId.get(name)
+    if (byId) return byId
+    let index = this.repositoryIds.get(snapshot)
+    if (!index) {
+      index = new Map()
+      // Ids first, in id order, so an alias two models share resolves the same way on every replica.
+      for (const model of snapshot.list) {
+        for (const repo of [model.hfId, ...model.aliases]) {
+          if (repo && !index.has(repo.toLowerCase())) index.set(repo.toLowerCase(), model)
+        }
+      }
+      this.repositoryIds.set(snapshot, index)
+    }
+    return index.get(name.toLowerCase()) ?? null
+  }
+
+  /**
+   * A model by the name part of a repository id it answers to ("Llama-3.1-8B-Instruct" for
+   * meta-llama/Llama-3.1-8B-Instruct), case-insensitively: how a local checkout is usually named.
+   * Null when none or when two models share the name.
+   */
+  async findModelByRepositoryName(name: string): Promise<ModelRecord | null> {
+    const wanted = name.toLowerCase()
+    const hits = new Set<ModelRecord>()
+    for (const model of (await this.modelSnapshot()).list) {
+      for (const repo of [model.hfId, ...model.aliases]) {
+        if (repo && repo.toLowerCase().split('/').at(-1) === wanted) hits.add(model)
+      }
+    }
+    return hits.size === 1 ? [...hits][0]! : null
   }
 
   async listGpus(page: PageRequest): Promise<Page<GpuRecord>> {

@@ -1,5 +1,5 @@
 // Cost reports over stored scenarios (showback): JSON, or CSV whose columns follow FinOps FOCUS
-// v1.2 where one fits (shared/reference/catalog-data.md §4). The figures are estimates, not
+// v1.2 where one fits (https://focus.finops.org). The figures are estimates, not
 // charges, so every row says x_IsEstimate=true, and the estimator's own fields carry the x_ prefix
 // FOCUS requires of custom columns.
 import { ValidationError } from '../contract/errors.ts'

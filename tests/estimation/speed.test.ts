@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { estimate, estimateCore } from '../../src/estimation/estimate.ts'
+import { FITTED } from '../../src/estimation/fitted.ts'
 import { LLAMA2_7B, input } from './fixtures/engine.ts'
 
 const P = 6_738_415_616
@@ -84,9 +85,9 @@ describe('time', () => {
 
   it('torch.compile launches 12 kernels per layer and pass instead of 32', () => {
     const launch = (compile: boolean) => estimateCore(input({ method: { type: 'full' }, training: { compile } })).internals.speed.breakdown.launch
-    // 32 layers forward + 32 backward × 2 = 96 layer passes × 12 µs, plus 10 ms of host time per micro-step.
-    expect(launch(false)).toBeCloseTo(96 * 32 * 12e-6 + 0.01, 9)
-    expect(launch(true)).toBeCloseTo(96 * 12 * 12e-6 + 0.01, 9)
+    // 32 layers forward + 32 backward × 2 = 96 layer passes × 12 µs, plus the fitted host time per micro-step.
+    expect(launch(false)).toBeCloseTo(96 * 32 * 12e-6 + FITTED.microStepSeconds, 9)
+    expect(launch(true)).toBeCloseTo(96 * 12 * 12e-6 + FITTED.microStepSeconds, 9)
   })
 
   it('reports the utilisation it implies, below the GPU peak', () => {

@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest'
 import { EstimateRequestSchema } from '../../src/contract/estimate.schemas.ts'
 import { ComparisonRequestSchema, InverseRequestSchema, PlanRequestSchema, RecommendationRequestSchema, ServingRequestSchema } from '../../src/contract/planning.schemas.ts'
 import { ScenarioCreateSchema } from '../../src/contract/scenario.schemas.ts'
+import { ConfigImportRequestSchema, OverridesSchema } from '../../src/contract/config-import.schemas.ts'
 import { GpuWriteSchema, HfImportSchema, ModelWriteSchema, PriceCreateSchema } from '../../src/contract/catalog-admin.schemas.ts'
 import { loadSchema } from '../../src/graphql/plugin.ts'
 import { ENUM_VALUES } from '../../src/graphql/scalars.ts'
@@ -44,6 +45,11 @@ const INPUTS: [string, Data][] = [
   ['PriceInput', PriceCreateSchema],
   ['ModelConfigImportInput', HfImportSchema],
   ['ScenarioInput', ScenarioCreateSchema],
+  ['ConfigImportInput', ConfigImportRequestSchema],
+  ['HardwareOverrideInput', ConfigImportRequestSchema.properties.hardware],
+  ['EstimateOverridesInput', OverridesSchema],
+  ['MethodOverrideInput', OverridesSchema.properties.method],
+  ['TrainingOverrideInput', OverridesSchema.properties.training],
 ]
 
 describe('SDL against the REST schemas', () => {

@@ -139,6 +139,8 @@ export function readPrismaSchema(file: string): ExpectedTable[] {
 function defaultOf(value: string | undefined, type: string): string | null {
   if (value === undefined || /^(uuid|cuid|nanoid|ulid)\(/.test(value)) return null
   if (value === 'now()') return 'CURRENT_TIMESTAMP'
+  // An empty scalar list: Prisma Migrate writes DEFAULT ARRAY[]::TEXT[].
+  if (value === '[]' && type === 'String') return 'ARRAY[]::text[]'
   if (value.startsWith('"')) return `'${value.slice(1, -1)}'::text`
   if (type === 'BigInt') return `'${value}'::bigint`
   return value
