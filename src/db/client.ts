@@ -3,12 +3,16 @@
 // multi-statement SQL for migrations and session-bound advisory locks.
 //
 // Each kind's driver is imported when that kind is opened: a process uses one, and the other's
-// modules cost a start for nothing (pg and its adapter ~0.2 s on the dev machine).
+// modules cost a start for nothing (pg and its adapter ~0.2 s on the dev machine). Prisma's client
+// loads while the database opens (PGlite compiles its WebAssembly on other threads, pg waits for
+// the server), not before.
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import type { ClientBase, Pool } from 'pg'
-import { PrismaClient } from '../generated/prisma/client.ts'
+import type { PrismaClient } from '../generated/prisma/client.ts'
+
+const prismaClient = async () => (await import('../generated/prisma/client.ts')).PrismaClient
 
 /** Raw SQL on one connection (session): what migrations and advisory locks need. */
 export interface SqlSession {
@@ -50,6 +54,8 @@ export async function createDb(options: DbOptions): Promise<Db> {
 }
 
 async function createPgliteDb(options: DbOptions): Promise<Db> {
+  const loading = Promise.all([prismaClient(), import('pglite-prisma-adapter')])
+  loading.catch(() => undefined) // awaited below; a failed open must not leave it unhandled
   let pglite = options.pglite
   if (!pglite) {
     const dir = options.pgliteDir ?? 'memory://'
@@ -57,7 +63,7 @@ async function createPgliteDb(options: DbOptions): Promise<Db> {
     const { PGlite } = await import('@electric-sql/pglite')
     pglite = await PGlite.create(dir)
   }
-  const { PrismaPGlite } = await import('pglite-prisma-adapter')
+  const [PrismaClient, { PrismaPGlite }] = await loading
   const owned = !options.pglite
   const db = pglite
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) })
@@ -94,7 +100,9 @@ async function createPgliteDb(options: DbOptions): Promise<Db> {
 }
 
 async function createPostgresDb(url: string, options: DbOptions): Promise<Db> {
-  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')])
+  const loading = Promise.all([prismaClient(), import('@prisma/adapter-pg')])
+  loading.catch(() => undefined) // awaited below; a failed connect must not leave it unhandled
+  const { default: pg } = await import('pg')
   const pool = new pg.Pool({
     connectionString: url,
     // Returning idle connections lets a pool that lost its server start clean when it is back.
@@ -114,6 +122,7 @@ async function createPostgresDb(url: string, options: DbOptions): Promise<Db> {
     await pool.end().catch(() => undefined)
     throw new DatabaseUnavailableError(`Cannot connect to DATABASE_URL ${redactUrl(url)}: ${oneLine(err)}`)
   }
+  const [PrismaClient, { PrismaPg }] = await loading
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   const sessionOf = (client: ClientBase | Pool): SqlSession => ({
     exec: async (sql) => { await client.query(sql) },
