@@ -9,6 +9,7 @@ const ConfigImportResult = withProperties(ConfigImportResultSchema, { request: E
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/estimates', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Estimate a fine-tuning run',
@@ -23,6 +24,7 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.estimates.estimate(request.body, request.serviceContext, true))
 
   app.post('/v1/estimates/from-config', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Estimate a training config',

@@ -16,6 +16,7 @@ const errors = problemResponses(400, 401, 403, 404)
 
 export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/comparisons', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Compare methods',
@@ -27,6 +28,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.compare(request.body, request.serviceContext))
 
   app.post('/v1/recommendations', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Recommend a configuration',
@@ -39,6 +41,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => app.planning.recommend(request.body, withClientSignal(request.serviceContext, reply)))
 
   app.post('/v1/serving', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Plan LoRA serving',
@@ -49,6 +52,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.serving(request.body, request.serviceContext))
 
   app.post('/v1/plans', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Estimate a multi-phase plan',
@@ -60,6 +64,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.plan(request.body, request.serviceContext))
 
   app.post('/v1/estimates/inverse', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Solve for a limit',
