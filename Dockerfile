@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
-# Two stages: `build` installs every dependency, generates the Prisma client and builds the console;
-# `runtime` keeps production dependencies, the generated client, the sources (tsx runs the
-# TypeScript as is) and the console's bundle.
+# Two stages: `build` installs every dependency, generates the Prisma client, compiles the
+# service to dist/ and builds the console to web/dist (npm ci runs postinstall, then prepare = npm
+# run build); `runtime` keeps the production dependencies, dist/, web/dist/ and prisma/ (migrations
+# and seed data, read at run time) and runs plain JavaScript: no TypeScript, no tsx, no sources.
 
 FROM node:20-slim AS build
 WORKDIR /app
@@ -10,14 +11,10 @@ WORKDIR /app
 # exists). Pass --build-arg PRISMA_SCHEMA_ENGINE_BINARY=/path to force a specific binary; a build
 # argument reaches RUN steps as an environment variable, and stays out of the runtime image.
 ARG PRISMA_SCHEMA_ENGINE_BINARY
-COPY package.json package-lock.json prisma.config.ts ./
-COPY scripts/prisma-generate.mjs scripts/
-COPY prisma/schema.prisma prisma/
-# `npm ci` runs `prepare`, which builds the console (web/ → web/dist) from the OpenAPI document.
-COPY openapi/openapi.json openapi/
-COPY web web
-RUN npm ci
+# The sources come before `npm ci`: its prepare step compiles them. The npm cache mount keeps
+# downloaded packages between builds, so a source change costs the install, not the downloads.
 COPY . .
+RUN --mount=type=cache,target=/root/.npm npm ci
 RUN npm prune --omit=dev
 
 FROM node:20-slim AS runtime
@@ -28,9 +25,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json /app/prisma.config.ts ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/src ./src
+# vendor/ holds the stand-in for @prisma/streams-local that node_modules links to (docs/operations.md).
+COPY --from=build --chown=node:node /app/vendor ./vendor
+COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/prisma ./prisma
-COPY --from=build --chown=node:node /app/scripts ./scripts
 COPY --from=build --chown=node:node /app/web/dist ./web/dist
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
@@ -41,4 +39,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 and receives SIGTERM directly, so the graceful shutdown runs (npm would not forward it).
-CMD ["node", "--import", "tsx", "src/server.ts"]
+# Operator commands run the same way: node dist/ops/db-migrate.js, dist/ops/db-seed.js,
+# dist/ops/keys-create.js --role admin.
+CMD ["node", "dist/server.js"]

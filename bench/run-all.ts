@@ -5,8 +5,11 @@
 //   graphql-estimate   the same estimate through POST /graphql
 //   recommendation     POST /v1/recommendations (the advisor's search over catalog GPUs and prices)
 //   cost report        GET /v1/reports/costs over BENCH_SCENARIOS stored scenarios (bulk-inserted with generate_series)
-//   cold start         process spawn → /health/ready 200, on an empty database and on a migrated one
+//   cold start         process spawn → /health/ready 200, on an empty database and on a migrated one; then
+//                      bench/cold-start.ts: compiled vs tsx start, embedded and PostgreSQL, idle RSS
 //   soak               BENCH_SOAK_S of REST estimates while sampling the server's RSS
+// The server runs compiled (`node dist/server.js`, as `npm start` and the image run it; built first
+// when dist/ is older than src/).
 // The baseline and the two estimate routes run in BENCH_ROUNDS interleaved rounds (order rotated
 // each round), and each ratio is taken within its round: on a shared 2-vCPU machine the same
 // route's CPU time per request was seen to drift 2× within minutes, which a single run of each,
@@ -15,23 +18,22 @@
 // (measured here: ~100 µs for the baseline, ~150-160 µs for an estimate, against the server's
 // ~120-140 and ~200-290 µs), so the ratios are of the whole exchange, not of the server alone.
 // Usage: npm run bench   (env: BENCH_ROUNDS=5 BENCH_DURATION_S=5 BENCH_WARMUP_S=3 BENCH_SOAK_S=60 BENCH_CONNECTIONS=50
-//                         BENCH_SCENARIOS=100000 BENCH_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres)
-import { spawn, type ChildProcess } from 'node:child_process'
+//                         BENCH_SCENARIOS=100000 BENCH_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres,
+//                         and bench/cold-start.ts's BENCH_COLD_RUNS, BENCH_COLD_IDLE_S)
 import { readFileSync } from 'node:fs'
-import net from 'node:net'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import pg from 'pg'
+import { coldStart } from './cold-start.ts'
+import {
+  ensureBuilt, median, rssMiB, running, scratchDatabase, sleep, startServer as spawnServer, withAdmin, type Server,
+} from './server-process.ts'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 60)
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const SCENARIOS = Number(process.env.BENCH_SCENARIOS ?? 100_000)
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef'
 
 const ESTIMATE = {
@@ -66,55 +68,14 @@ function cpuUs(pid: number): number | null {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try { return await work(client) } finally { await client.end() }
-}
-
-/** Servers still running: a failed run stops them too, rather than leaving them loading the machine. */
-const running = new Set<ChildProcess>()
-
-interface Server { child: ChildProcess; base: string; startMs: number; stop(): Promise<number | null> }
-
-/** Spawns `node --import tsx src/server.ts` and waits for readiness; startMs is spawn → ready. */
-async function startServer(databaseUrl: string): Promise<Server> {
-  const port = await freePort()
-  const started = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN_KEY,
-      // Request logging off (a log line per request would be what is measured) and no rate limit;
-      // NODE_ENV as the Dockerfile sets it (graphql-js skips its development-only checks).
-      LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', DB_POOL_MAX: '10', NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  running.add(child)
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { running.delete(child); resolve(code) }))
-  const base = `http://127.0.0.1:${port}`
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) break
-    } catch { /* not listening yet */ }
-    await sleep(20)
-  }
-  const startMs = performance.now() - started
-  return { child, base, startMs, stop: async () => { child.kill('SIGTERM'); return exited } }
-}
+/** The compiled server on `databaseUrl`, with the bench's admin key, no rate limit and request logging off. */
+const startServer = (databaseUrl: string): Promise<Server> => spawnServer({
+  mode: 'compiled',
+  env: { DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_MAX: '0', DB_POOL_MAX: '10' },
+  pollMs: 20,
+})
 
 async function warm(base: string, options: Partial<autocannon.Options>): Promise<void> {
   // Each route warmed on its own first: its code optimised, GraphQL's documents compiled, and
@@ -138,28 +99,15 @@ async function load(name: string, server: Server, options: Partial<autocannon.Op
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, cpuUs: cpu }
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
 const get = (path: string): Partial<autocannon.Options> => ({ requests: [{ method: 'GET', path }] })
 const post = (path: string, body: unknown): Partial<autocannon.Options> => ({
   method: 'POST', requests: [{ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }],
 })
 
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
-  return Number(line?.replace(/\D+/g, '') ?? 0) / 1024
-}
-
 async function main(): Promise<void> {
-  const name = `fe_bench_${process.pid}`
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`))
-  const url = new URL(ADMIN_URL)
-  url.pathname = `/${name}`
-  const databaseUrl = url.toString()
+  ensureBuilt()
+  const database = await scratchDatabase('fe_bench')
+  const databaseUrl = database.url
   const report: string[] = []
   try {
     // Cold starts: the first on an empty database migrates and seeds; the second finds it ready.
@@ -273,8 +221,9 @@ async function main(): Promise<void> {
     console.log(`server exit code after SIGTERM: ${exit}`)
   } finally {
     for (const child of running) child.kill('SIGKILL')
-    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))
+    await database.drop()
   }
+  console.log(`\n${(await coldStart()).join('\n')}`)
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,7 @@
 // listens on a dedicated connection to drop the cache at once, and polls the version every
 // `ttlMs` as a fallback for notifications lost while that connection was down. The poll doubles
 // as the database availability probe.
-import pg from 'pg'
+import type { Client } from 'pg'
 import { isDatabaseUnavailable, type DatabaseAvailability } from './availability.ts'
 import type { Db } from './client.ts'
 
@@ -28,7 +28,7 @@ export class CatalogSync {
   private version: number | null = null
   private poller: NodeJS.Timeout | undefined
   private relisten: NodeJS.Timeout | undefined
-  private listener: pg.Client | null = null
+  private listener: Client | null = null
   private closed = false
   /** True while the LISTEN connection is open (tests and metrics). */
   listening = false
@@ -72,6 +72,9 @@ export class CatalogSync {
   }
 
   private async listen(): Promise<void> {
+    if (this.closed) return
+    // Imported here: only PostgreSQL listens, and an embedded start need not load the driver.
+    const { default: pg } = await import('pg')
     if (this.closed) return
     const client = new pg.Client({
       connectionString: this.options.databaseUrl,

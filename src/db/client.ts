@@ -1,13 +1,18 @@
 // The one database handle of a process: a Prisma client on a driver adapter (embedded PGlite by
 // default, PostgreSQL when DATABASE_URL is set) plus the raw access Prisma cannot give:
 // multi-statement SQL for migrations and session-bound advisory locks.
+//
+// Each kind's driver is imported when that kind is opened: a process uses one, and the other's
+// modules cost a start for nothing (pg and its adapter ~0.2 s on the dev machine). Prisma's client
+// loads while the database opens (PGlite compiles its WebAssembly on other threads, pg waits for
+// the server), not before.
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { PrismaPg } from '@prisma/adapter-pg'
-import pg from 'pg'
-import { PrismaPGlite } from 'pglite-prisma-adapter'
-import { PrismaClient } from '../generated/prisma/client.ts'
+import type { PGlite } from '@electric-sql/pglite'
+import type { ClientBase, Pool } from 'pg'
+import type { PrismaClient } from '../generated/prisma/client.ts'
+
+const prismaClient = async () => (await import('../generated/prisma/client.ts')).PrismaClient
 
 /** Raw SQL on one connection (session): what migrations and advisory locks need. */
 export interface SqlSession {
@@ -49,12 +54,16 @@ export async function createDb(options: DbOptions): Promise<Db> {
 }
 
 async function createPgliteDb(options: DbOptions): Promise<Db> {
+  const loading = Promise.all([prismaClient(), import('pglite-prisma-adapter')])
+  loading.catch(() => undefined) // awaited below; a failed open must not leave it unhandled
   let pglite = options.pglite
   if (!pglite) {
     const dir = options.pgliteDir ?? 'memory://'
     if (!dir.startsWith('memory://')) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true })
+    const { PGlite } = await import('@electric-sql/pglite')
     pglite = await PGlite.create(dir)
   }
+  const [PrismaClient, { PrismaPGlite }] = await loading
   const owned = !options.pglite
   const db = pglite
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) })
@@ -91,6 +100,9 @@ async function createPgliteDb(options: DbOptions): Promise<Db> {
 }
 
 async function createPostgresDb(url: string, options: DbOptions): Promise<Db> {
+  const loading = Promise.all([prismaClient(), import('@prisma/adapter-pg')])
+  loading.catch(() => undefined) // awaited below; a failed connect must not leave it unhandled
+  const { default: pg } = await import('pg')
   const pool = new pg.Pool({
     connectionString: url,
     // Returning idle connections lets a pool that lost its server start clean when it is back.
@@ -110,8 +122,9 @@ async function createPostgresDb(url: string, options: DbOptions): Promise<Db> {
     await pool.end().catch(() => undefined)
     throw new DatabaseUnavailableError(`Cannot connect to DATABASE_URL ${redactUrl(url)}: ${oneLine(err)}`)
   }
+  const [PrismaClient, { PrismaPg }] = await loading
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
-  const sessionOf = (client: pg.ClientBase | pg.Pool): SqlSession => ({
+  const sessionOf = (client: ClientBase | Pool): SqlSession => ({
     exec: async (sql) => { await client.query(sql) },
     query: async <T extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
       (await client.query<T>(sql, params)).rows,

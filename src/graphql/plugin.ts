@@ -16,6 +16,7 @@ import { planningLoaders, planningResolvers } from './planning.resolvers.ts'
 import { graphqlLimits } from './query-limits.ts'
 import { graphql } from './graphql-runtime.ts'
 import { scalarResolvers, withRestEnumValues } from './scalars.ts'
+import { checkMutationAccess } from './mutation-access.ts'
 import { holdVariables, releaseVariables, withGraphqlJsVariableErrors } from './variables.ts'
 import { scenarioLoaders, scenarioResolvers } from './scenario.resolvers.ts'
 
@@ -48,6 +49,7 @@ export const LOADERS: MercuriusLoaders = { ...catalogLoaders, ...scenarioLoaders
 export async function graphqlPlugin(app: FastifyInstance, { config }: { config: Config }): Promise<void> {
   const schema = withRestEnumValues(graphql.buildSchema(loadSchema()))
   holdVariables(app)
+  checkMutationAccess(app)
   // Mercurius' response schema types `data` as any object, which fast-json-stringify serialises
   // key by key through its generic path (~4 µs of a GraphQL estimate); the execution result is
   // plain JSON already, so JSON.stringify writes the same bytes, except that error paths keep

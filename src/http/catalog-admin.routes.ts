@@ -16,6 +16,7 @@ const ADMIN = 'Needs an admin API key.'
 
 export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/models', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['catalog'],
@@ -30,6 +31,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/v1/models/import', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['catalog'],
@@ -46,6 +48,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.put('/v1/models/:id', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['catalog'],
@@ -63,6 +66,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/v1/gpus', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['catalog'],
@@ -77,6 +81,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.put('/v1/gpus/:id', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['catalog'],
@@ -94,6 +99,7 @@ export const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/v1/prices', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['catalog'],

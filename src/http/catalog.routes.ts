@@ -16,6 +16,7 @@ import { problemResponses } from '../contract/problem.schema.ts'
 
 export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/models', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalog'],
       summary: 'List models',
@@ -26,6 +27,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.catalogReader.listModels(request.query, request.serviceContext))
 
   app.get('/v1/models/:id', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalog'],
       summary: 'Get a model',
@@ -39,6 +41,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/v1/gpus', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalog'],
       summary: 'List GPUs',
@@ -49,6 +52,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.catalogReader.listGpus(request.query, request.serviceContext))
 
   app.get('/v1/gpus/:id', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalog'],
       summary: 'Get a GPU',
@@ -62,6 +66,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/v1/prices', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalog'],
       summary: 'List prices in effect',

@@ -13,6 +13,7 @@ const ConfigImportResult = withProperties(ConfigImportResultSchema, { request: E
 
 export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/estimates', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Estimate a fine-tuning run',
@@ -27,6 +28,7 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.estimates.estimate(request.body, request.serviceContext, true))
 
   app.post('/v1/estimates/from-config', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Estimate a training config',
@@ -41,6 +43,7 @@ export const estimateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.configImport.estimate(request.body, request.serviceContext))
 
   app.post('/v1/estimates/sweep', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Sweep one field',

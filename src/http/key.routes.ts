@@ -26,6 +26,7 @@ const ADMIN = 'Needs an admin API key.'
 
 export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/keys', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['keys'],
@@ -37,6 +38,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.code(201).send(await app.auth.createKey(request.body, request.serviceContext)))
 
   app.get('/v1/keys', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['keys'],
@@ -47,6 +49,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ items: await app.auth.listKeys(request.serviceContext) }))
 
   app.delete('/v1/keys/:id', {
+    config: { access: 'admin' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['keys'],

@@ -17,6 +17,7 @@ const errors = problemResponses(400, 401, 403, 404)
 
 export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/comparisons', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Compare methods',
@@ -28,6 +29,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.compare(request.body, request.serviceContext))
 
   app.post('/v1/recommendations', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Recommend a configuration',
@@ -40,6 +42,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => app.planning.recommend(request.body, withClientSignal(request.serviceContext, reply)))
 
   app.post('/v1/serving', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Plan LoRA serving',
@@ -50,6 +53,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.serving(request.body, request.serviceContext))
 
   app.post('/v1/plans', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Estimate a multi-phase plan',
@@ -61,6 +65,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.plan(request.body, request.serviceContext))
 
   app.post('/v1/estimates/inverse', {
+    config: { access: 'read' },
     schema: {
       tags: ['estimates'],
       summary: 'Solve for a limit',
@@ -71,6 +76,7 @@ export const planningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.planning.inverse(request.body, request.serviceContext))
 
   app.post('/v1/costs', {
+    config: { access: 'read' },
     schema: {
       tags: ['planning'],
       summary: 'Price a run in full',

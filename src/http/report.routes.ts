@@ -17,6 +17,7 @@ function wantsCsv(format: string | undefined, accept: string | undefined): boole
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/reports/costs', {
+    config: { access: 'read' },
     schema: {
       tags: ['reports'],
       summary: 'Cost report',

@@ -20,6 +20,7 @@ const READ = 'Open unless REQUIRE_AUTH is set.'
 
 export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/scenarios', {
+    config: { access: 'editor' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['scenarios'],
@@ -40,6 +41,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/v1/scenarios', {
+    config: { access: 'read' },
     schema: {
       tags: ['scenarios'],
       summary: 'List scenarios',
@@ -57,6 +59,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/v1/scenarios/compare', {
+    config: { access: 'read' },
     schema: {
       tags: ['scenarios'],
       summary: 'Compare scenarios',
@@ -67,6 +70,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.scenarios.compare(request.body, request.serviceContext))
 
   app.get('/v1/scenarios/:id', {
+    config: { access: 'read' },
     schema: {
       tags: ['scenarios'],
       summary: 'Get a scenario',
@@ -80,6 +84,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/v1/scenarios/:id', {
+    config: { access: 'editor' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['scenarios'],
@@ -98,6 +103,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.delete('/v1/scenarios/:id', {
+    config: { access: 'editor' },
     schema: {
       security: [{ apiKey: [] }],
       tags: ['scenarios'],
@@ -112,6 +118,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/v1/scenarios/:id/reprice', {
+    config: { access: 'read' },
     schema: {
       tags: ['scenarios'],
       summary: 'Re-price a scenario',

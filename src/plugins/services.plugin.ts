@@ -2,6 +2,7 @@
 // the same instances (ctx.app.estimates, ...). Authentication is the one transport concern here:
 // every request gets `request.serviceContext` (who is calling, the request logger), which the
 // routes pass to the services, which decide what that caller may do.
+import type { onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { withKeyCache } from '../db/api-key-cache.repository.ts'
@@ -14,7 +15,7 @@ import { AccessPolicy, AuthService, presentsCredentials } from '../services/auth
 import { CatalogAdminService } from '../services/catalog-admin.service.ts'
 import { ConfigImportService } from '../services/config-import/config-import.service.ts'
 import { createCatalogReader, type CatalogReader } from '../services/catalog-reader.ts'
-import { ANONYMOUS, type ServiceContext } from '../services/context.ts'
+import { ANONYMOUS, type Access, type ServiceContext } from '../services/context.ts'
 import { EstimateService } from '../services/estimate.service.ts'
 import { PlanningService } from '../services/planning.service.ts'
 import { ReportService } from '../services/report.service.ts'
@@ -35,6 +36,14 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     serviceContext: ServiceContext
+  }
+  interface FastifyContextConfig {
+    /**
+     * Who may call the route. Checked right after authentication, before the body is parsed or
+     * validated: a caller without the role gets 401/403 whatever it sent, never a 400 that
+     * describes the input of a route it may not use.
+     */
+    access?: Access
   }
 }
 
@@ -81,5 +90,21 @@ export const servicesPlugin = fp<ServicesPluginOptions>(async (app, { config }) 
       request.serviceContext = { actor, log: request.log }
       done()
     }, done)
+  })
+  // A route's own onRequest hooks run after the app's, so after the one above has named the caller.
+  // Routes open to everyone get no hook at all.
+  app.addHook('onRoute', (route) => {
+    const needed = route.config?.access
+    if (needed === undefined || !access.restricts(needed)) return
+    const check: onRequestHookHandler = (request, _reply, done) => {
+      try {
+        access.enforce(request.serviceContext, needed)
+      } catch (err) {
+        done(err as Error)
+        return
+      }
+      done()
+    }
+    route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), check]
   })
 }, { name: 'services', dependencies: ['database'] })

@@ -31,8 +31,8 @@ export const inlineAdvisor: AdvisorRunner = {
 }
 
 /**
- * Default thread count cap: each worker is its own V8 isolate with tsx and the engine loaded
- * (~40 MiB RSS each after a few full searches, measured on Node 20: 4 workers added 163 MiB), and
+ * Default thread count cap: each worker is its own V8 isolate with the engine loaded (~40 MiB RSS
+ * each after a few full searches, measured on Node 20 under tsx: 4 workers added 163 MiB), and
  * recommendations are a minority of the traffic; larger machines can raise ADVISOR_WORKERS.
  */
 const MAX_DEFAULT_WORKERS = 4
@@ -41,6 +41,13 @@ const MAX_DEFAULT_WORKERS = 4
 export function defaultAdvisorWorkers(cpus = availableParallelism()): number {
   return Math.min(MAX_DEFAULT_WORKERS, Math.max(1, cpus - 1))
 }
+
+/**
+ * The worker module beside this one, in the form this one runs as: advisor.worker.js once compiled
+ * (dist/, `npm start`), advisor.worker.ts from the sources (tsx, Vitest). A URL is not an import,
+ * so the compiler's .ts → .js rewrite does not reach it.
+ */
+const ADVISOR_WORKER = new URL(`./advisor.worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
 
 export interface AdvisorPoolOptions {
   /** 0 = inline; unset = defaultAdvisorWorkers(). */
@@ -54,7 +61,7 @@ export function createAdvisorRunner(options: AdvisorPoolOptions): AdvisorRunner 
   const size = options.workers ?? defaultAdvisorWorkers()
   if (size === 0) return inlineAdvisor
   const pool = new WorkerPool<AdvisorInput, AdvisorResult>({
-    module: new URL('./advisor.worker.ts', import.meta.url),
+    module: ADVISOR_WORKER,
     size,
     maxQueue: options.maxQueue,
     what: 'advisor searches',

@@ -4,7 +4,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key.repository.ts'
 import { AppError, ForbiddenError, NotFoundError, UnauthorizedError } from '../contract/errors.ts'
-import { ANONYMOUS, roleAtLeast, roleOf, type Actor, type Role, type ServiceContext } from './context.ts'
+import { ANONYMOUS, roleAtLeast, roleOf, type Access, type Actor, type Role, type ServiceContext } from './context.ts'
 import { validator } from './validation.ts'
 import { Type, type Static } from 'typebox'
 
@@ -42,6 +42,21 @@ export class AccessPolicy {
     const role = roleOf(ctx.actor)
     if (role === null) throw new UnauthorizedError(`This operation needs an API key with role ${needed} (Authorization: Bearer <key>)`, 'AUTH_REQUIRED')
     if (!roleAtLeast(role, needed)) throw new ForbiddenError(`This operation needs role ${needed}; the key has role ${role}`, 'AUTH_FORBIDDEN')
+  }
+
+  /**
+   * The same checks, for an operation's declared access. The doors call it before they read or
+   * validate the input (a caller who may not write learns nothing of the input's schema); the
+   * services still check on their own.
+   */
+  enforce(ctx: ServiceContext, access: Access): void {
+    if (access === 'read') this.read(ctx)
+    else this.require(ctx, access)
+  }
+
+  /** Whether `access` can refuse anyone: false for reads while REQUIRE_AUTH is off. */
+  restricts(access: Access): boolean {
+    return access !== 'read' || this.requireAuth
   }
 }
 
@@ -93,7 +108,7 @@ export class AuthService {
     return this.issue(checkCreateKey(input))
   }
 
-  /** For scripts/keys-create.ts: the first admin key exists before anyone can authenticate. */
+  /** For src/ops/keys-create.ts: the first admin key exists before anyone can authenticate. */
   async issue(input: CreateKeyInput): Promise<CreatedKey> {
     const key = KEY_PREFIX + randomBytes(32).toString('base64url')
     const record = await this.keys.create({ name: input.name, role: input.role, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), keyHash: sha256(key) })

@@ -5,6 +5,9 @@
 export const ROLES = ['reader', 'editor', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
+/** Who may call an operation: anyone unless REQUIRE_AUTH is set ('read'), or a key with at least this role. */
+export type Access = 'read' | Role
+
 /** Who is calling: nobody (no Authorization header), or the holder of an API key. */
 export type Actor =
   | { kind: 'anonymous' }

@@ -8,8 +8,8 @@
 //
 // Written here rather than taken from piscina: the service needs ~150 lines of it (lazy start,
 // one bounded FIFO queue, crash → 503, terminate on close, domain errors carried back with their
-// code), and the one thing that is not generic, loading TypeScript in the worker (below), piscina
-// would not do either.
+// code), and the one thing that is not generic, loading TypeScript in the worker when the service
+// runs from its sources (below), piscina would not do either.
 import { parentPort, Worker } from 'node:worker_threads'
 import { AppError, ClientClosedError, OverloadedError, RETRY_AFTER_S, type FieldError } from '../contract/errors.ts'
 
@@ -67,12 +67,14 @@ export function serveTasks<In, Out>(handler: (input: In) => Out): void {
 }
 
 /**
- * The worker's entry: registers tsx, then imports the TypeScript module. Node 20 runs neither the
+ * The worker's entry. A compiled module (under dist/, `npm start`) is imported as it is. A
+ * TypeScript one (tsx in development, Vitest) needs tsx registered first: Node 20 runs neither the
  * parent's `--import tsx` nor any other `--import` in worker threads, and loading a .ts entry
- * directly fails (ERR_UNKNOWN_FILE_EXTENSION); Vitest's processes have no tsx at all. Registering
- * it here works the same under `npm start`, `node --import tsx` (Dockerfile, bench) and Vitest.
+ * directly fails (ERR_UNKNOWN_FILE_EXTENSION); Vitest's processes have no tsx at all. tsx is
+ * resolved only then, so a production install without it still starts workers.
  */
 function bootstrap(module: URL): string {
+  if (!module.pathname.endsWith('.ts')) return `import(${JSON.stringify(module.href)})`
   const tsx = import.meta.resolve('tsx/esm/api')
   return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}) })`
 }

@@ -43,8 +43,9 @@ describe('stack fields over REST and GraphQL', () => {
     expect(m.totalBytes).toBe(m.reservedPeakBytes + m.overheadBytes)
     expect(body.assumptions).toMatchObject({
       framework: { name: 'trl', version: '0.24.0', transformers: '4.57' },
-      // TRL 0.24 loads the model in transformers' default (fp32 on 4.x) and prepares it for k-bit training.
-      weightsDtype: 'fp32', nonQuantizedDtype: 'fp32', residualDtype: 'fp32', loss: 'fp32', sequenceLengths: 'variable', gradientCheckpointing: true,
+      // TRL 0.24 prepares the model for k-bit training (everything fp32), then under bf16 casts embeddings
+      // and lm_head back to bf16 and keeps the norms fp32, whose outputs make the residual stream fp32.
+      weightsDtype: 'fp32', nonQuantizedDtype: 'bf16', residualDtype: 'fp32', loss: 'fp32', sequenceLengths: 'variable', gradientCheckpointing: true,
     })
     expect(body.assumptions.defaults).toContainEqual({ field: 'training.gradientCheckpointing', value: true, source: expect.stringContaining('huggingface/trl@v0.22.0') })
 

@@ -1,6 +1,7 @@
 // The catalog the forms offer (models, GPUs, prices), read once per page from the same public API.
 import { useEffect, useState } from 'preact/hooks'
 import { api, outcome, type Answer } from './api/client.ts'
+import { useKeyRevision } from './ui/call.tsx'
 
 export type Model = Answer<'/v1/models', 'get'>['items'][number]
 export type Gpu = Answer<'/v1/gpus', 'get'>['items'][number]
@@ -37,6 +38,11 @@ export function loadCatalog(): Promise<Catalog> {
 
 export function useCatalog(): Catalog | null {
   const [catalog, setCatalog] = useState<Catalog | null>(null)
-  useEffect(() => { void loadCatalog().then(setCatalog) }, [])
+  const keyed = useKeyRevision()
+  useEffect(() => {
+    // A key typed in may open what was refused without one (REQUIRE_AUTH): read the lists again.
+    if (keyed > 0) loading = null
+    void loadCatalog().then(setCatalog)
+  }, [keyed])
   return catalog
 }

@@ -12,10 +12,17 @@ export type Outcome<T> = { ok: true; data: T; ms: number } | { ok: false; proble
 
 const KEY_STORAGE = 'finetune-estimator.api-key'
 
+/** Fired when the key changes: what was refused without it (REQUIRE_AUTH) is asked again. */
+export const KEY_CHANGED = 'console:api-key'
+
 /** The API key the console sends (kept for the tab's session only; never put in a link). */
 export const apiKey = {
   get: (): string => sessionStorage.getItem(KEY_STORAGE) ?? '',
-  set: (key: string) => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
+  set: (key: string) => {
+    if (key) sessionStorage.setItem(KEY_STORAGE, key)
+    else sessionStorage.removeItem(KEY_STORAGE)
+    dispatchEvent(new Event(KEY_CHANGED))
+  },
 }
 
 export const api = createEstimatorClient({ baseUrl: location.origin })

@@ -4,7 +4,7 @@
 // "copy as curl" and "copy as GraphQL".
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import type { Outcome, Problem } from '../api/client.ts'
+import { KEY_CHANGED, type Outcome, type Problem } from '../api/client.ts'
 import { curlOf, graphqlBodyOf, type Call } from '../api/requests.ts'
 
 export interface Prepared<T> {
@@ -57,7 +57,8 @@ export function mapProblem(problem: Problem, keys: string[], strip: string[] = [
 export function useAutoCall<T>(preparation: Preparation<T>, delay = 250, revision = 0): { shown: Shown<T> | null; loading: boolean } {
   const [shown, setShown] = useState<Shown<T> | null>(null)
   const [loading, setLoading] = useState(false)
-  const key = preparation.prepared ? `${revision} ${JSON.stringify(preparation.prepared.call)}` : null
+  const keyed = useKeyRevision()
+  const key = preparation.prepared ? `${revision} ${keyed} ${JSON.stringify(preparation.prepared.call)}` : null
   const latest = useRef(0)
   const first = useRef(true)
   useEffect(() => {
@@ -76,6 +77,17 @@ export function useAutoCall<T>(preparation: Preparation<T>, delay = 250, revisio
     return () => clearTimeout(timer)
   }, [key])
   return { shown, loading }
+}
+
+/** Counts API key changes, so what depends on the key is asked again with it. */
+export function useKeyRevision(): number {
+  const [revision, setRevision] = useState(0)
+  useEffect(() => {
+    const bump = () => setRevision((r) => r + 1)
+    addEventListener(KEY_CHANGED, bump)
+    return () => removeEventListener(KEY_CHANGED, bump)
+  }, [])
+  return revision
 }
 
 /** A request sent on demand (save, re-price, delete). */

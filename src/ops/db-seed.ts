@@ -1,10 +1,10 @@
-// `npm run db:seed`: (re)loads the catalog from prisma/seed-data. Creates what is missing, refreshes
+// `npm run db:seed` (compiled: `node dist/ops/db-seed.js`): (re)loads the catalog from prisma/seed-data. Creates what is missing, refreshes
 // seed-managed rows, leaves admin-edited rows and existing prices alone. Migrates first.
-import { loadConfig } from '../src/config.ts'
-import { createDb } from '../src/db/client.ts'
-import { migrate } from '../src/db/migrator.ts'
-import { seedCatalog } from '../src/db/seed.ts'
-import { pgliteDirOf } from '../src/plugins/database.plugin.ts'
+import { loadConfig } from '../config.ts'
+import { createDb } from '../db/client.ts'
+import { migrate } from '../db/migrator.ts'
+import { seedCatalog } from '../db/seed.ts'
+import { pgliteDirOf } from '../plugins/database-options.ts'
 
 const config = loadConfig(process.env)
 const db = await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })

@@ -1,8 +1,9 @@
-// `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database under DATA_DIR).
-import { loadConfig } from '../src/config.ts'
-import { createDb } from '../src/db/client.ts'
-import { migrate } from '../src/db/migrator.ts'
-import { pgliteDirOf } from '../src/plugins/database.plugin.ts'
+// `npm run db:migrate` (compiled: `node dist/ops/db-migrate.js`, as in the image): applies pending
+// migrations to DATABASE_URL (or the embedded database under DATA_DIR).
+import { loadConfig } from '../config.ts'
+import { createDb } from '../db/client.ts'
+import { migrate } from '../db/migrator.ts'
+import { pgliteDirOf } from '../plugins/database-options.ts'
 
 const config = loadConfig(process.env)
 const db = await createDb({ databaseUrl: config.DATABASE_URL, pgliteDir: pgliteDirOf(config) })
