@@ -1,5 +1,5 @@
 // The typed client (clients/typescript) against the real service over a socket: an estimate, a
-// scenario created with Idempotency-Key and updated with If-Match, and the cost report as CSV.
+// sweep, a scenario created with Idempotency-Key and updated with If-Match, and the cost report as CSV.
 // Its generated types must match the committed OpenAPI document.
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -41,6 +41,20 @@ test('an estimate through the client is the service\'s own answer', async () => 
   expect(estimate).toEqual(direct.json())
   expect(estimate.parameters.total).toBe(6_738_415_616)
   expect(estimate.resolved).toMatchObject({ modelId: 'llama-2-7b', gpuId: 'a100-80gb' })
+})
+
+test('a sweep through the client: each point is the estimate at that value, and the largest that fits', async () => {
+  const values = [512, 2048, 8192, 32768]
+  const sweep = await unwrap(api.POST('/v1/estimates/sweep', { body: { request: LORA_7B, vary: { field: 'training.sequenceLength', values } } }))
+  expect(sweep.field).toBe('training.sequenceLength')
+  expect(sweep.points.map((p) => p.value)).toEqual(values)
+  for (const point of sweep.points) {
+    const one = await unwrap(api.POST('/v1/estimates', { body: { ...LORA_7B, training: { ...LORA_7B.training, sequenceLength: point.value } } }))
+    expect(point.totalBytes).toBe(one.memory.perGpu.totalBytes)
+    expect(point.fits).toBe(one.memory.fits)
+  }
+  const fitting = sweep.points.filter((p) => p.fits).map((p) => p.value)
+  expect(sweep.largestFitting).toBe(fitting.length > 0 ? Math.max(...fitting) : null)
 })
 
 test('a bad request throws EstimatorApiError carrying the problem details', async () => {
