@@ -181,7 +181,7 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   // Output of a linear: 16-bit under autocast; bitsandbytes casts back to its input's dtype.
   const linOut = qlora && R === 4 ? 4 : autocast ? 2 : B
   const attn = autocast ? 2 : linOut
-  const normWeight = plan.trainableBase > 0 ? dtypeBytes(stack.trainableDtype) : method16(stack)
+  const normWeight = dtypeBytes(plan.trainableBase > 0 ? stack.trainableDtype : stack.frozenDtype)
   const normOut = Math.max(R, normWeight)
   const tokens = t.microBatchSize * t.sequenceLength
   const region = a.layers - plan.firstBackwardLayer
@@ -205,8 +205,7 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   const inputs = keepsInputs ? savedInputs(input, a, s, stack.bnbSavesInput, autocast, normOut, linOut) : 0
   const lora = loraSaved(a, plan, stack, autocast, normOut, linOut)
   const perLayer = region > 0 ? norms + attention + mlp + dispatch + inputs + lora : 0
-  const logitsTokens = stack.supervisedShare
-  const headPerToken = 4 * h + R * h + a.vocab * lossBytesPerVocab(input, stack) * logitsTokens
+  const headPerToken = 4 * h + R * h + a.vocab * lossBytesPerVocab(input, stack)
   // Layers whose saved tensors are on the GPU at once: all of the region, or those in flight when offloaded.
   const kept = stack.activationOffload ? Math.min(region, OFFLOAD_LAYERS_IN_FLIGHT) : region
   // Without checkpointing the peak is at the loss: every layer's activations and the logits together.
@@ -223,13 +222,8 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   const fixed = dequantised + autocastWeightCopies(input, a, plan, stack) + mask4d(input, stack, R) + fusedLossTransient(input, a, stack, tokens, freeBytes)
   // Compiled, the fp32 norm upcasts and SiLU's output live only in registers of fused kernels.
   const produced = norms + attention + mlp + dispatch + linOut * (2 * h + a.qDim + width) + (R - 2) * 2 * h
-  const logitsBytes = tokens * a.vocab * lossBytesPerVocab(input, stack) * logitsTokens
+  const logitsBytes = tokens * a.vocab * lossBytesPerVocab(input, stack)
   return { perLayerPerToken: perLayer, producedPerLayerPerToken: produced, headPerToken, fixedBytes: fixed, logitsBytes, total: tokens * perToken + fixed }
-}
-
-/** The 16-bit compute dtype's size, or 4 in fp32 training: what a frozen norm weight is stored in. */
-function method16(stack: Stack): number {
-  return dtypeBytes(stack.frozenDtype)
 }
 
 /** Inputs kept by the linears that need them for their weight gradient (or, old bitsandbytes, keep them anyway). */

@@ -104,9 +104,7 @@ const SRC = {
   tfDtype4: 'huggingface/transformers@v4.57.6:src/transformers/modeling_utils.py:1279-1290 (no torch_dtype: fp32)',
   tfDtype5: 'huggingface/transformers@6217adc6:src/transformers/modeling_utils.py (dtype "auto" by default, 5.0)',
   tfCollator: 'huggingface/transformers@50c3ba88:src/transformers/data/data_collator.py:237-267 (pad to the longest in the batch)',
-  tfFusedAdam: 'huggingface/transformers@ae4e306a:src/transformers/training_args.py (adamw_torch_fused by default, 4.54+)',
   peftKbit: 'huggingface/peft@v0.12.0:src/peft/utils/other.py:123-128 (prepare_model_for_kbit_training casts every 16-bit parameter to fp32)',
-  peftAdapterFp32: 'huggingface/peft@ae1ae20b:src/peft/tuners/tuners_utils.py (autocast_adapter_dtype=True: adapters fp32, v0.12+)',
   trlGc: 'huggingface/trl@v0.22.0:trl/trainer/sft_config.py:111-112 (gradient_checkpointing=True)',
   trlBf16: 'huggingface/trl@v0.19.0:trl/trainer/sft_config.py:252 (bf16 defaults to True)',
   trlDtype: 'huggingface/trl@v0.24.0:trl/trainer/utils.py:1979 (model dtype: transformers default)',
@@ -119,7 +117,6 @@ const SRC = {
   axolotlUpcast: 'axolotl-ai-cloud/axolotl@v0.18.0:src/axolotl/loaders/model.py:426-478 (norms, embeddings, lm_head upcast to fp32 unless adapters, FSDP or flash attention)',
   axolotlQlora: 'axolotl-ai-cloud/axolotl@v0.18.0:src/axolotl/loaders/model.py:990-1023 (kbit preparation, then norms and embeddings back to bf16)',
   axolotlPad: 'axolotl-ai-cloud/axolotl@v0.18.0:src/axolotl/core/builders/causal.py:384-394 (pad to the longest, multiple of 64)',
-  axolotlFusedAdam: 'axolotl-ai-cloud/axolotl@v0.8.0:src/axolotl/utils/schemas/training.py:54 (adamw_torch_fused)',
   lfUpcast: 'hiyouga/LLaMA-Factory@v0.9.3:src/llamafactory/model/adapter.py:289-293 (trainable parameters upcast to fp32 unless pure_bf16)',
   lfGc: 'hiyouga/LLaMA-Factory@v0.9.3:src/llamafactory/model/model_utils/checkpointing.py:155 (gradient checkpointing on)',
   lfQlora: 'hiyouga/LLaMA-Factory@v0.9.3:src/llamafactory/model/model_utils/quantization.py:155-160 (no kbit preparation: unquantized parameters in the compute dtype)',
@@ -129,11 +126,8 @@ const SRC = {
   swiftGc: 'modelscope/ms-swift@v3.0.0:swift/llm/argument/train_args.py:24 (gradient_checkpointing=True)',
   swiftQlora: 'modelscope/ms-swift@v3.5.0:swift/llm/model/register.py (no prepare_model_for_kbit_training call: unquantized parameters bf16)',
   swiftDropout: 'modelscope/ms-swift@v3.0.0:swift/llm/argument/tuner_args.py:110-118 (lora_dropout 0.05)',
-  swiftLoraDtype: 'modelscope/ms-swift@c212b44f0:swift/llm/utils/argument.py (lora_dtype fp32)',
-  swiftLogitsToKeep: 'modelscope/ms-swift@v3.10.0:swift/trainers/mixin.py:1026-1047 (use_logits_to_keep: logits of supervised tokens only)',
   unslothDtype: 'unslothai/unsloth@dae0870f:unsloth/models/loader.py:75 (dtype bf16)',
   unslothQlora: 'unslothai/unsloth-zoo@ce232d6c:unsloth_zoo/training_utils.py:300-425 (only trainable parameters cast; the rest stays bf16)',
-  unslothLoraFp32: 'unslothai/unsloth@dae0870f:unsloth/models/_utils.py:159 (LoRA weights fp32)',
   unslothHalfLoss: 'unslothai/unsloth@e9ab1ad5:unsloth/kernels/cross_entropy_loss.py:219 (Triton cross-entropy on the 16-bit logits, gradient written into them in place)',
   unslothCce: 'unslothai/unsloth@b9fe2588:unsloth/models/llama.py:995-1003 (cut-cross-entropy linear_cross_entropy when batch × length > 1024, 2024.12)',
   unslothFusedCe: 'unslothai/unsloth@4819ad9c:unsloth/models/llama.py:1199 (unsloth_fused_ce_loss)',
@@ -151,7 +145,6 @@ const SRC = {
   litgptDropout: 'Lightning-AI/litgpt@v0.3.1:litgpt/finetune/lora.py:47-55 (lora_dropout 0.05)',
   litgptCollate: 'Lightning-AI/litgpt@v0.5.13:litgpt/data/base.py (get_sft_collate_fn: pad to the longest in the batch)',
   peftDropout: 'huggingface/peft@v0.12.0:src/peft/tuners/lora/config.py (lora_dropout 0.0)',
-  trlDropout: 'huggingface/trl@v0.24.0:trl/trainer/sft_trainer.py (LoraConfig from the user; PEFT default lora_dropout 0.0)',
   hfGcOff: 'huggingface/transformers@v4.57.6:src/transformers/training_args.py:1405 (gradient_checkpointing=False)',
   hfAttention: 'huggingface/transformers@v4.57.6:src/transformers/modeling_utils.py:2696 (sdpa when no attn_implementation is given)',
   axolotlGcOff: 'axolotl-ai-cloud/axolotl@v0.18.0:src/axolotl/utils/schemas/config.py:600-601 (gradient_checkpointing off)',
@@ -217,8 +210,6 @@ export interface Stack {
   fusedLoss: 'liger' | 'cut-cross-entropy' | 'trl-chunked-nll' | 'unsloth'
   /** Unsloth's chunk rule: a fixed size (bytes), or a share of the free memory, up to a cap. */
   fusedChunk: { bytes: number; freeShare: number; cap: number }
-  /** Logits only for supervised tokens (ms-swift use_logits_to_keep): the loss terms scale with their share. */
-  supervisedShare: number
   sequenceLengths: 'fixed' | 'variable'
   expandableSegments: boolean
   activationOffload: boolean
@@ -244,8 +235,6 @@ export interface Stack {
    * so backward (and recomputation) runs through every layer, frozen ones included.
    */
   inputRequiresGrad: boolean
-  /** How weights reach the GPU: per tensor (device_map / meta + shard), or the whole model before sharding. */
-  loadsFullCopyPerRank: boolean
   defaults: AssumedDefault[]
 }
 
@@ -446,6 +435,7 @@ export function resolveStack(input: EstimateInput): Stack {
     else if (name === 'custom') adapterDtype = mixed || precision === 'fp32' ? 'fp32' : compute
     // PEFT before 0.12 moved adapters to a floating base's dtype; on a 4-bit base they stayed fp32.
     else if (before('2024-07-24') && method.type === 'lora') adapterDtype = frozen.value
+    // huggingface/peft@ae1ae20b (v0.12): autocast_adapter_dtype=True keeps adapters fp32.
     else adapterDtype = 'fp32'
   }
 
@@ -520,6 +510,7 @@ export function resolveStack(input: EstimateInput): Stack {
 
   const peftCopies = hfBased && adapters && (adapterDtype !== compute || dropout.value > 0)
   const litgptCopies = name === 'litgpt' && adapters && dropout.value > 0
+  // adamw_torch_fused by default: huggingface/transformers@ae4e306a (4.54), axolotl-ai-cloud/axolotl@v0.8.0:src/axolotl/utils/schemas/training.py:54.
   const foreach = !(tf && atLeast(tf, v('4.54'))) && !(name === 'axolotl' && at('0.8'))
 
   return {
@@ -536,7 +527,6 @@ export function resolveStack(input: EstimateInput): Stack {
     chunkUpcast: name !== 'litgpt' || autocast,
     fusedLoss,
     fusedChunk: unslothChunk(ver),
-    supervisedShare: 1,
     sequenceLengths: lengths.value,
     expandableSegments: expandable.value,
     activationOffload: offload.value,
@@ -556,7 +546,6 @@ export function resolveStack(input: EstimateInput): Stack {
     // with gradient checkpointing); modelscope/ms-swift@4312aeb2:swift/llm/sft.py likewise.
     inputRequiresGrad: t.gradientCheckpointing && (name === 'llama-factory' || name === 'ms-swift'),
     fsdpNoSync: hardware.sharding === 'fsdp' && (name === 'litgpt' ? !(ver && atLeast(ver, v('0.5.11'))) : hfBased || name === 'custom'),
-    loadsFullCopyPerRank: false,
     defaults,
   }
 }
