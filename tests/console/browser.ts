@@ -49,7 +49,11 @@ export async function startRig(): Promise<ConsoleRig> {
     app,
     browser,
     async close() {
-      await browser.close()
+      // A Chromium that does not answer its close (seen once on a loaded 2-core CI machine) must not
+      // hold the suite: it exits by itself when this process, its pipe's other end, does.
+      await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())])
+      // Keep-alive sockets the browser left open would keep the server's close waiting.
+      app.app.server.closeAllConnections()
       await app.close()
       rmSync(profile, { recursive: true, force: true })
     },
