@@ -202,7 +202,7 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
   // Inputs a trained (or, bitsandbytes ≤ 0.43.1, quantised) linear keeps; under autocast an fp32
   // input is cast per linear, so q, k and v (gate and up) keep one 16-bit copy each.
   const keepsInputs = plan.trainableBase > 0 || stack.bnbSavesInput
-  const inputs = keepsInputs ? savedInputs(input, a, s, stack.bnbSavesInput, autocast, normOut, linOut) : 0
+  const inputs = keepsInputs ? savedInputs(a, s, stack.bnbSavesInput, autocast, normOut, linOut) : 0
   const lora = loraSaved(a, plan, stack, autocast, normOut, linOut)
   const perLayer = region > 0 ? norms + attention + mlp + dispatch + inputs + lora : 0
   const headPerToken = 4 * h + R * h + a.vocab * lossBytesPerVocab(input, stack)
@@ -227,7 +227,7 @@ export function estimateActivations(input: EstimateInput, a: Architecture, plan:
 }
 
 /** Inputs kept by the linears that need them for their weight gradient (or, old bitsandbytes, keep them anyway). */
-function savedInputs(input: EstimateInput, a: Architecture, s: TrainingPlan['saved'], all: boolean, autocast: boolean, normOut: number, linOut: number): number {
+function savedInputs(a: Architecture, s: TrainingPlan['saved'], all: boolean, autocast: boolean, normOut: number, linOut: number): number {
   const h = a.hidden
   const width = a.moe ? a.moeMlpWidth : a.denseMlpWidth
   // Under autocast each linear casts an fp32 input on its own: q, k, v (and gate, up) keep a copy each.
