@@ -440,13 +440,14 @@ export function resolveStack(input: EstimateInput): Stack {
   }
 
   // The residual stream carries the dtype of the embedding output and the norm weights.
-  const embeddingsDtype = method.type === 'qlora' ? nonQuantized.value : name === 'axolotl' && method.type === 'full' && t.weightsDtype === undefined && t.attention === 'sdpa' && hardware.sharding !== 'fsdp' ? 'fp32' : trainsBase ? trainableDtype : frozen.value
+  const axolotlUpcast = name === 'axolotl' && method.type === 'full' && t.weightsDtype === undefined && t.attention === 'sdpa' && hardware.sharding !== 'fsdp'
+  const embeddingsDtype = method.type === 'qlora' ? nonQuantized.value : axolotlUpcast ? 'fp32' : trainsBase ? trainableDtype : frozen.value
   // fp32 norm weights alone make it fp32 too: RMSNorm returns weight × x in the weight's dtype, and
   // the residual adds that output (TRL ≤ 0.25 keeps the norms fp32 after k-bit preparation).
   const fp32Norms = method.type === 'qlora' && name === 'trl' && !at('0.26') && method.nonQuantizedDtype === undefined
   const residualDtype: Dtype = bytesOf(embeddingsDtype) === 4 || precision === 'fp32' || fp32Norms ? 'fp32' : compute
-  if (name === 'axolotl' && method.type === 'full' && embeddingsDtype === 'fp32' && t.weightsDtype === undefined) {
-    defaults.push({ field: 'training.weightsDtype', value: 'bf16 decoder, fp32 embeddings, norms and lm_head', source: SRC.axolotlUpcast })
+  if (axolotlUpcast && bytesOf(trainableDtype) === 2) {
+    defaults.push({ field: 'training.weightsDtype', value: `${trainableDtype} decoder, fp32 embeddings, norms and lm_head`, source: SRC.axolotlUpcast })
   }
 
   // Autocast runs where mixed precision is the trainer's (HF Trainer through accelerate, Lightning);

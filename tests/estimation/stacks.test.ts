@@ -34,6 +34,17 @@ describe('profile defaults, by release', () => {
     expect(placeFramework({ name: 'hf-trainer', version: '4.46.3' }).transformers).toBe('4.46.3')
   })
 
+  it("axolotl's full fine-tune upcasts embeddings, norms and lm_head only under SDPA, and says so only for a 16-bit decoder", () => {
+    const notes = (precision: 'bf16-mixed' | 'fp16-mixed' | 'fp32', attention: 'sdpa' | 'flash') =>
+      resolveStack(with_({ name: 'axolotl', version: '0.9.1' }, { method: { type: 'full' }, training: { precision, attention } }))
+        .defaults.filter(d => d.field === 'training.weightsDtype').map(d => d.value)
+    expect(notes('bf16-mixed', 'sdpa')).toEqual(['bf16', 'bf16 decoder, fp32 embeddings, norms and lm_head'])
+    expect(notes('fp16-mixed', 'sdpa')).toEqual(['fp16', 'fp16 decoder, fp32 embeddings, norms and lm_head'])
+    expect(notes('bf16-mixed', 'flash')).toEqual(['bf16'])
+    expect(notes('fp32', 'sdpa')).toEqual(['fp32'])
+    expect(notes('fp32', 'flash')).toEqual(['fp32'])
+  })
+
   it('what each stack stores its weights in', () => {
     const stack = (fw: FrameworkSpec, type: 'full' | 'lora' | 'qlora' = 'lora') => resolveStack(with_(fw, { method: { type } }))
     expect(stack({ name: 'hf-trainer', version: '4.57.0' }).frozenDtype).toBe('fp32') // no torch_dtype: fp32
